@@ -1,0 +1,119 @@
+"""Who may do what, and on which regions: the one place for permissions and region scoping.
+
+A user's scope is a region code prefix: an admin's kabupaten (4 digits), a camat's kecamatan
+(6), a secretary's village (10), an operator's village or kecamatan. Every query that lists or
+loads data filters by `in_scope(column)`; every object load goes through `get_scoped_or_404`, so
+an object outside the scope answers 404, not 403 (its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import ColumnElement, and_, false
+from sqlalchemy.orm import InstrumentedAttribute
+
+from portal.extensions import db
+
+ADMIN, SEKRETARIS, CAMAT, OPERATOR = "admin", "sekretaris", "camat", "operator"
+ROLES = (ADMIN, SEKRETARIS, CAMAT, OPERATOR)
+
+# Which region levels a role's scope may be (1 province … 4 village).
+ROLE_SCOPE_LEVELS: dict[str, tuple[int, ...]] = {
+    ADMIN: (2,),
+    SEKRETARIS: (4,),
+    CAMAT: (3,),
+    OPERATOR: (3, 4),
+}
+
+# Capabilities by role. Routes ask for a capability, never for a role name.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "view_regions": frozenset(ROLES),
+    "manage_users": frozenset({ADMIN}),
+    "view_users": frozenset({ADMIN, CAMAT}),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def can(capability: str, user: Any = None) -> bool:
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in CAPABILITIES[capability]
+
+
+def require(capability: str) -> Callable[[F], F]:
+    """Route decorator: login required, then the capability (403 otherwise)."""
+    if capability not in CAPABILITIES:
+        raise KeyError(capability)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            from portal.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def scope_prefix(user: Any = None) -> str | None:
+    """The region code prefix the user may see; None for nobody (anonymous)."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.region_code
+
+
+def code_range_condition(column: Any, prefix: str) -> ColumnElement[bool]:
+    """Codes that start with `prefix`, as a range so that the index serves it on every database.
+
+    Codes are digit strings of length 2/4/6/10, so `prefix <= code <= prefix + '9…9'` is exactly
+    "starts with prefix".
+    """
+    return and_(column >= prefix, column <= prefix + "9" * (10 - len(prefix)))
+
+
+def in_scope(column: Any, user: Any = None) -> ColumnElement[bool]:
+    """SQL condition: the region code in `column` lies in the user's scope."""
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return false()
+    return code_range_condition(column, prefix)
+
+
+def covers(code: str | None, user: Any = None) -> bool:
+    """Python form of `in_scope`, for an object already loaded."""
+    prefix = scope_prefix(user)
+    return bool(prefix and code and code.startswith(prefix))
+
+
+def scope_column(model: Any) -> InstrumentedAttribute[Any]:
+    """The column holding a scoped model's region code (named by `__scope_column__`)."""
+    return getattr(model, model.__scope_column__)
+
+
+def scoped_select(model: Any, user: Any = None):  # -> Select
+    """`select(model)` restricted to the user's scope."""
+    return db.select(model).where(in_scope(scope_column(model), user))
+
+
+def get_scoped_or_404(model: Any, ident: Any, user: Any = None) -> Any:
+    """Load by primary key inside the user's scope, or 404 (outside looks like missing)."""
+    pk = model.__mapper__.primary_key[0]
+    obj = db.session.execute(scoped_select(model, user).where(pk == ident)).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,22 @@
+"""The areas of the portal, one folder each with the same shape.
+
+Each area folder holds `__init__.py` (its blueprint), `routes.py`, `forms.py`, `models.py` and
+`services.py` (the rules, which write the audit entry and never commit), plus `cli.py` where the
+area has commands. Templates live in `portal/templates/<area>/`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.regions import bp as regions_bp
+    from portal.blueprints.users import bp as users_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(regions_bp, url_prefix="/wilayah")
+    app.register_blueprint(users_bp, url_prefix="/admin/pengguna")

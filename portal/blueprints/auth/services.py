@@ -1,0 +1,70 @@
+"""Login sessions: loading the user, throttling keys, the forced password change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.blueprints.users.models import User
+from portal.extensions import db, login_manager
+
+# Endpoints a user who must change their password may still reach.
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "main.set_language"}
+
+
+def init_login(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        # The id carries the session token: a reset password, a disabled account or a changed
+        # scope rotates the token, and every older session ends here.
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+    @app.before_request
+    def force_password_change() -> Response | None:
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _OPEN_WHILE_CHANGING
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+def account_key() -> str:
+    """Flask-Limiter key for failed logins per account."""
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    return f"login-account:{username}"
+
+
+def address_key() -> str:
+    return f"login-address:{request.remote_addr}"
+
+
+def login_failed(_response: Response) -> bool:
+    """Only failed attempts count against the limits."""
+    return bool(g.get("login_failed"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go back to after login, or None."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,1 @@
+"""The main area (home, language, health) has no tables of its own."""

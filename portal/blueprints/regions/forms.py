@@ -1,0 +1,1 @@
+"""Regions are reference data loaded by `flask regions import`; the area has no web forms."""

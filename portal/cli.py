@@ -1,0 +1,15 @@
+"""Command-line groups: `flask regions …`, `flask users …`, `flask demo …`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from portal.blueprints.regions.cli import regions_cli
+    from portal.blueprints.users.cli import users_cli
+    from portal.demo import demo_cli
+
+    app.cli.add_command(regions_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

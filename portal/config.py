@@ -1,0 +1,121 @@
+"""Configuration: defaults in code, then `instance/config.py`, then `PORTAL_*` environment.
+
+The environment wins so that a deployment can be configured without touching files. Names in
+the environment are the config keys with the `PORTAL_` prefix (`PORTAL_SECRET_KEY`), plus the
+friendly aliases in `ENV_ALIASES` (`PORTAL_DATABASE_URL` for `SQLALCHEMY_DATABASE_URI`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run; the message says what to set."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "development",  # "production" turns on the strict checks below
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in instance/
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "REDIS_URL": None,
+    "REGISTER_NAME": "DTSEN",  # the register's name, shown in the UI (DTKS in older regions)
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+    "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "HTTPS": False,  # behind HTTPS: Secure cookies
+    "PROXY_FIX": 0,  # number of trusted proxies setting X-Forwarded-* (0: none)
+    # Failed logins: per account and per client address (Flask-Limiter syntax).
+    "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "PASSWORD_MIN_LENGTH": 10,
+}
+
+# Friendly environment names for keys whose Flask name is long.
+ENV_ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "ENV": "ENV_NAME",
+}
+
+
+def _parse_env_value(raw: str) -> Any:
+    """`PORTAL_HTTPS=true` is a bool, `PORTAL_PROXY_FIX=1` an int; anything else stays text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("PORTAL_"):
+            continue
+        key = name.removeprefix("PORTAL_")
+        values[ENV_ALIASES.get(key, key)] = _parse_env_value(raw)
+    return values
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides(os.environ))
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    cfg = app.config
+    instance = Path(app.instance_path)
+    production = cfg["ENV_NAME"] == "production"
+    if not cfg.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "PORTAL_SECRET_KEY belum diatur. Mode produksi menolak berjalan tanpa kunci "
+                "rahasia: atur PORTAL_SECRET_KEY (misalnya hasil "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`) atau SECRET_KEY "
+                "di instance/config.py. (Production mode refuses to start without a secret key.)"
+            )
+        cfg["SECRET_KEY"] = _development_secret(instance)
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite'}"
+    if cfg.get("REDIS_URL") and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    if cfg.get("HTTPS"):
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+        cfg["PREFERRED_URL_SCHEME"] = "https"
+
+
+def _development_secret(instance: Path) -> str:
+    """A key kept in instance/ so that development sessions survive a restart.
+
+    Production must set its own key: a file on one machine is not shared by a second app server.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,7 @@
+"""Every model, imported in one place so that Alembic sees the whole metadata."""
+
+from portal.audit import AuditEntry
+from portal.blueprints.regions.models import Region
+from portal.blueprints.users.models import User
+
+__all__ = ["AuditEntry", "Region", "User"]

@@ -1,0 +1,74 @@
+"""Response helpers shared by every area: htmx fragments, security headers, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.access import can
+from portal.extensions import htmx
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def fragment_or_page(page_template: str, fragment_template: str, **context: Any) -> Response:
+    """One URL, two answers: the fragment for an htmx request, the full page otherwise.
+
+    History restores (`HX-History-Restore-Request`) get the full page, as htmx expects.
+    """
+    wants_fragment = bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+    response = make_response(
+        render_template(fragment_template if wants_fragment else page_template, **context)
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+def no_store(response: Response) -> Response:
+    """For pages that show a secret once (a temporary password)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def navigation() -> list[tuple[str, Any]]:
+    """The menu for the current user's role: (endpoint, label)."""
+    if not current_user.is_authenticated:
+        return []
+    items: list[tuple[str, Any]] = [("main.home", _l("Beranda"))]
+    if can("view_regions"):
+        items.append(("regions.index", _l("Wilayah")))
+    if can("view_users"):
+        items.append(("users.index", _l("Pengguna")))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "navigation": navigation(),
+            "can": can,
+            "register_name": current_app.config["REGISTER_NAME"],
+        }
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            # Pages of a logged-in user hold personal data: never in a shared cache.
+            headers.setdefault("Cache-Control", "private, no-cache")
+        if request.endpoint != "static":
+            response.vary.add("Cookie")
+        return response

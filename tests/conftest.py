@@ -1,0 +1,138 @@
+"""Test fixtures: an app per test on a database built by the migrations.
+
+SQLite (default): the migrations run once into a template file; each test gets its own copy.
+PostgreSQL (`TEST_DATABASE_URL` set): the migrations run once into a fresh `public` schema;
+after each test every table is truncated.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.extensions import db
+from tests.factories import Auth, load_regions
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+HERE = Path(__file__).parent
+SHARED_DATA = HERE.parent.parent / "shared" / "data"
+
+
+def base_config(url: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+def migrate_to_head(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url))
+    with app.app_context():
+        upgrade(directory=str(HERE.parent / "migrations"))
+        db.engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated database: a SQLite template file, or the PostgreSQL URL."""
+    if PG_URL:
+        reset_postgres_schema(PG_URL)
+        migrate_to_head(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    migrate_to_head(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield PG_URL
+        truncate_all(PG_URL)
+    else:
+        path = tmp_path / "test.sqlite"
+        shutil.copy(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+def truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
+        if tables:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Override in a test module to change the app's config."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
+    app = create_app({**base_config(database_url), **app_config})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def regions(app: Flask) -> None:
+    """A small real hierarchy: Mukomuko (Ipuh, Kota Mukomuko) and Kota Solok."""
+    load_regions(HERE / "data" / "regions_small.csv")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def national_regions_csv() -> Path:
+    path = SHARED_DATA / "wilayah.csv"
+    if not path.exists():
+        pytest.skip("../shared/data/wilayah.csv is not beside the checkout")
+    return path
