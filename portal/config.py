@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_MIN_LENGTH": 10,
+    "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106 low-memory profile)
+    "ARGON2_MEMORY_COST": 65536,  # KiB
 }
 
 # Friendly environment names for keys whose Flask name is long.

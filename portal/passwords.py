@@ -9,22 +9,34 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 
-_hasher = PasswordHasher()
+_hashers: dict[tuple[int, int], PasswordHasher] = {}
+_dummy_hashes: dict[tuple[int, int], str] = {}
 
-# Hash of a random password: verifying against it for unknown users keeps the time of a failed
-# login the same whether or not the account exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (the library's defaults unless configured; the test
+    suite lowers them, since hashing dominates its run time)."""
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in _hashers:
+        _hashers[key] = PasswordHasher(time_cost=key[0], memory_cost=key[1])
+        # Hash of a random password: verifying against it for unknown users keeps the time of
+        # a failed login the same whether or not the account exists.
+        _dummy_hashes[key] = _hashers[key].hash(secrets.token_urlsafe(16))
+    return _hashers[key]
+
 
 COMMON = {"password", "password123", "1234567890", "qwertyuiop", "admin12345", "rahasia123"}
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher = _hasher()
+    dummy = _dummy_hashes[(hasher.time_cost, hasher.memory_cost)]
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
+from flask.signals import request_started
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -34,6 +35,9 @@ def base_config(url: str) -> dict[str, object]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Cheap hashing: argon2 at its defaults would dominate the suite's run time.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
     }
 
 
@@ -136,3 +140,26 @@ def national_regions_csv() -> Path:
     if not path.exists():
         pytest.skip("../shared/data/wilayah.csv is not beside the checkout")
     return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_g_per_request(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give every test request its own `g`, as a real server does.
+
+    The `app` fixture keeps one app context pushed for the whole test, and Flask reuses a pushed
+    app context for every request of the same app, so `g` would leak from one request into the
+    next: Flask-Login's cached user (an anonymous client would see the last logged-in user's
+    pages), Flask-WTF's `g.csrf_valid`, Flask-Babel's cached locale, the login view's flags.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+
+    def clear_g(_sender: Flask, **_extra: object) -> None:
+        for name in list(g):
+            g.pop(name)
+
+    request_started.connect(clear_g, app)
+    yield
+    request_started.disconnect(clear_g, app)

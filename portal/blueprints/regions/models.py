@@ -30,7 +30,9 @@ def parent_code_of(code: str) -> str | None:
 
 
 def village_kind(code: str) -> str:
-    """'kelurahan' or 'desa' from the village code's first digit of the last part."""
+    """'kelurahan' or 'desa' from the first digit of the village part: 1 kelurahan, 2 desa,
+    3 desa adat (Kepmendagri 2025 codes some customary villages of Papua so; a desa adat holds
+    a musdes like any desa)."""
     return "kelurahan" if code[6] == "1" else "desa"
 
 
@@ -75,6 +77,10 @@ class Region(db.Model):
         if self.level == KECAMATAN:
             return "kecamatan"
         return village_kind(self.code)
+
+    @property
+    def is_desa_adat(self) -> bool:
+        return self.is_village and self.code[6] == "3"
 
     @property
     def meeting_kind(self) -> str | None:

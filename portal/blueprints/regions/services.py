@@ -27,8 +27,11 @@ from portal.blueprints.regions.models import (
 )
 from portal.extensions import db
 
-_DOTTED = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
-_PLAIN = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{10})$")
+# ASCII digits only: `\d` alone also matches other scripts' digits (Arabic-Indic, full-width).
+_DOTTED = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", re.ASCII)
+_PLAIN = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{10})$", re.ASCII)
+# A line break or other control character in a name is a stray quote that swallowed lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_NAME = 200
 
 
@@ -79,8 +82,10 @@ def parse_region_csv(text: str) -> tuple[list[RegionRow], list[tuple[int, str]]]
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # A quoted field may span lines, so a record's line is where the previous one ended, plus one.
+    line_end = 0
     for index, fields in enumerate(reader):
-        line = index + 1
+        line, line_end = line_end + 1, reader.line_num
         if not fields or all(not f.strip() for f in fields):
             continue
         if index == 0 and fields[0].strip().lower().lstrip("\ufeff") in {"kode", "code"}:
@@ -93,13 +98,13 @@ def parse_region_csv(text: str) -> tuple[list[RegionRow], list[tuple[int, str]]]
         if code is None:
             errors.append((line, _("kode wilayah tidak sah: '%(code)s'", code=raw_code[:30])))
             continue
-        if LEVEL_BY_LENGTH[len(code)] == VILLAGE and code[6] not in "12":
+        if LEVEL_BY_LENGTH[len(code)] == VILLAGE and code[6] not in "123":
             errors.append(
                 (
                     line,
                     _(
-                        "kode desa/kelurahan '%(code)s' harus diawali 1 (kelurahan) "
-                        "atau 2 (desa) pada bagian keempat",
+                        "kode desa/kelurahan '%(code)s' harus diawali 1 (kelurahan), "
+                        "2 (desa) atau 3 (desa adat) pada bagian keempat",
                         code=raw_code,
                     ),
                 )
@@ -107,6 +112,17 @@ def parse_region_csv(text: str) -> tuple[list[RegionRow], list[tuple[int, str]]]
             continue
         if not name:
             errors.append((line, _("nama wilayah kosong")))
+            continue
+        if _CONTROL.search(name):
+            errors.append(
+                (
+                    line,
+                    _(
+                        "nama wilayah memuat baris baru atau karakter kendali; "
+                        "periksa tanda kutip yang tidak ditutup"
+                    ),
+                )
+            )
             continue
         if len(name) > MAX_NAME:
             errors.append((line, _("nama wilayah lebih dari %(n)d karakter", n=MAX_NAME)))
@@ -200,7 +216,7 @@ def import_regions(
             report.unchanged += 1
     # Parents before children: sort by level (kept is already sorted by code length).
     for start in range(0, len(new_rows), 5000):
-        db.session.execute(insert(Region), new_rows[start : start + 5000])
+        db.session.execute(insert(Region.__table__), new_rows[start : start + 5000])
     if changed_rows:
         stmt = (
             update(Region.__table__)

@@ -3,11 +3,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields import SelectChoice
+from wtforms.validators import Optional
 
-from portal.access import ROLE_SCOPE_LEVELS, ROLES
+from portal.access import ROLES
 from portal.blueprints.regions.models import Region
 from portal.blueprints.regions.services import regions_in_scope
+from portal.forms import email, length_between, max_length, required
 
 ROLE_LABELS = {
     "admin": _l("Admin dinas sosial"),
@@ -31,26 +33,29 @@ def region_label(region: Region) -> str:
     return f"{kind} {name} ({region.dotted_code})"
 
 
-def region_choices(prefix: str) -> dict[str, list[tuple[str, str]]]:
+def region_choices(prefix: str) -> list[SelectChoice]:
     """Regions under the admin's kabupaten, grouped by kecamatan for the select's optgroups."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    current = ""
+    choices: list[SelectChoice] = []
+    group = ""
     for region in regions_in_scope(prefix, (2, 3, 4)):
         if region.level == 2:
-            current = region_label(region)
+            group = region_label(region)
         elif region.level == 3:
-            current = str(_l("Kecamatan %(name)s", name=region.name))
-        groups.setdefault(current, []).append((region.code, region_label(region)))
-    return groups
+            group = str(_l("Kecamatan %(name)s", name=region.name))
+        choices.append(SelectChoice(region.code, region_label(region), optgroup=group))
+    return choices
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(3, 64)])
-    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(1, 200)])
-    email = EmailField(_l("Surel"), validators=[Optional(), Email(), Length(max=254)])
-    phone = TelField(_l("Telepon"), validators=[Optional(), Length(max=32)])
-    role = SelectField(_l("Peran"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
-    region_code = SelectField(_l("Wilayah"), validate_choice=True)
+    username = StringField(_l("Nama pengguna"), validators=[required(), length_between(3, 64)])
+    full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
+    email = EmailField(_l("Surel"), validators=[Optional(), email(), max_length(254)])
+    phone = TelField(_l("Telepon"), validators=[Optional(), max_length(32)])
+    # The service checks role and region (in scope, level fits the role) with its own messages.
+    role = SelectField(
+        _l("Peran"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], validate_choice=False
+    )
+    region_code = SelectField(_l("Wilayah"), validate_choice=False)
     password = PasswordField(
         _l("Kata sandi awal"),
         validators=[Optional()],
@@ -64,7 +69,3 @@ class UserForm(FlaskForm):
 class EditUserForm(UserForm):
     username = None  # type: ignore[assignment]
     password = None  # type: ignore[assignment]
-
-
-def role_levels_text() -> dict[str, tuple[int, ...]]:
-    return ROLE_SCOPE_LEVELS

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from portal.blueprints.users import services as users
 from portal.blueprints.users.forms import ROLE_LABELS, EditUserForm, UserForm
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, no_store
 
 PER_PAGE = 25
 
@@ -60,7 +60,7 @@ def create():
         else:
             db.session.commit()
             if temporary:
-                return render_template("users/password_shown.html", user=user, password=temporary)
+                return _password_page(user, temporary)
             flash(_("Pengguna %(name)s dibuat.", name=user.username), "success")
             return redirect(url_for("users.show", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
@@ -131,7 +131,13 @@ def reset_password(user_id: int):
     user = get_scoped_or_404(User, user_id)
     temporary = users.reset_password(user, actor=current_user)
     db.session.commit()
-    return render_template("users/password_shown.html", user=user, password=temporary)
+    return _password_page(user, temporary)
+
+
+def _password_page(user: User, temporary: str):
+    """The temporary password is shown once: never kept in a browser or proxy cache."""
+    page = render_template("users/password_shown.html", user=user, password=temporary)
+    return no_store(make_response(page))
 
 
 def _attach_error(form: UserForm, error: users.UserError) -> None:

@@ -1,0 +1,57 @@
+"""`flask demo seed`: idempotent, real codes, every demo user logs in and sees their home."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.audit import AuditEntry
+from portal.blueprints.regions.models import Region
+from portal.blueprints.users.models import User
+from portal.demo import DEMO_PASSWORD, DEMO_USERS
+from portal.extensions import db
+
+
+def _counts() -> tuple[int, int]:
+    return (
+        db.session.scalar(db.select(db.func.count()).select_from(Region)),
+        db.session.scalar(db.select(db.func.count()).select_from(User)),
+    )
+
+
+def test_seed_is_idempotent_and_prints_logins(runner):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    for demo in DEMO_USERS:
+        assert demo.username in first.output
+    assert DEMO_PASSWORD in first.output
+    counts = _counts()
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert _counts() == counts
+    assert db.session.get(Region, "1706").name == "Kabupaten Mukomuko"
+    assert db.session.get(Region, "170605").name == "Ipuh"
+    assert db.session.get(Region, "1372").name == "Kota Solok"
+    # Ipuh's villages are desa (musdes), Kota Solok's kelurahan (muskel)
+    ipuh = db.session.execute(db.select(Region).where(Region.parent_code == "170605")).scalars()
+    assert {r.meeting_kind for r in ipuh} == {"musdes"}
+    solok = db.session.execute(
+        db.select(Region).where(Region.parent_code.in_(["137201", "137202"]))
+    ).scalars()
+    assert {r.meeting_kind for r in solok} == {"muskel"}
+
+
+@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda d: d.username)
+def test_every_demo_user_logs_in_and_sees_home(runner, client, demo):
+    runner.invoke(args=["demo", "seed"])
+    response = client.post("/masuk", data={"username": demo.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert f"Selamat datang, {demo.full_name}" in page
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "auth.login")
+        )
+        == 1
+    )
