@@ -37,10 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(app)
 
-    from portal import errors, web
+    from portal import errors, jobs, web
 
     errors.init_app(app)
     web.init_app(app)
+    jobs.init_app(app)
 
     from portal.cli import register_cli
 

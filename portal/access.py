@@ -35,6 +35,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_regions": frozenset(ROLES),
     "manage_users": frozenset({ADMIN}),
     "view_users": frozenset({ADMIN, CAMAT}),
+    "view_register": frozenset(ROLES),
+    "import_register": frozenset({ADMIN, SEKRETARIS}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

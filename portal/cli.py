@@ -7,9 +7,11 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     from portal.blueprints.regions.cli import regions_cli
+    from portal.blueprints.register.cli import register_cli
     from portal.blueprints.users.cli import users_cli
     from portal.demo import demo_cli
 
     app.cli.add_command(regions_cli)
+    app.cli.add_command(register_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",  # "production" turns on the strict checks below
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in instance/
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a failed statement's values (NIKs, names) never reach the logs.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "REDIS_URL": None,
     "REGISTER_NAME": "DTSEN",  # the register's name, shown in the UI (DTKS in older regions)
     "BABEL_DEFAULT_LOCALE": "id",
@@ -46,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_MIN_LENGTH": 10,
+    "HUEY_IMMEDIATE": False,  # tests: run background jobs at once, in the caller
+    "HUEY_SQLITE_PATH": None,  # default: instance/huey.sqlite
     "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106 low-memory profile)
     "ARGON2_MEMORY_COST": 65536,  # KiB
 }

@@ -2,6 +2,22 @@
 
 from portal.audit import AuditEntry
 from portal.blueprints.regions.models import Region
+from portal.blueprints.register.models import (
+    Household,
+    HouseholdEvent,
+    Person,
+    RegisterImport,
+    RegisterImportFile,
+)
 from portal.blueprints.users.models import User
 
-__all__ = ["AuditEntry", "Region", "User"]
+__all__ = [
+    "AuditEntry",
+    "Household",
+    "HouseholdEvent",
+    "Person",
+    "Region",
+    "RegisterImport",
+    "RegisterImportFile",
+    "User",
+]

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal.access import can
 from portal.extensions import htmx
+from portal.personal_data import shown_id
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,15 +39,21 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def navigation() -> list[tuple[str, Any]]:
-    """The menu for the current user's role: (endpoint, label)."""
+def navigation() -> list[tuple[str, Any, bool]]:
+    """The menu for the current user's role: (endpoint, label, is the current section)."""
     if not current_user.is_authenticated:
         return []
-    items: list[tuple[str, Any]] = [("main.home", _l("Beranda"))]
+    current = request.endpoint or ""
+    items: list[tuple[str, Any, bool]] = [("main.home", _l("Beranda"), current == "main.home")]
     if can("view_regions"):
-        items.append(("regions.index", _l("Wilayah")))
+        items.append(("regions.index", _l("Wilayah"), current.startswith("regions.")))
+    if can("view_register"):
+        in_register = current.startswith("register.") and not current.startswith("register.import")
+        items.append(("register.index", _l("Keluarga"), in_register))
+    if can("import_register"):
+        items.append(("register.imports", _l("Impor"), current.startswith("register.import")))
     if can("view_users"):
-        items.append(("users.index", _l("Pengguna")))
+        items.append(("users.index", _l("Pengguna"), current.startswith("users.")))
     return items
 
 
@@ -57,6 +64,7 @@ def init_app(app: Flask) -> None:
             "navigation": navigation(),
             "can": can,
             "register_name": current_app.config["REGISTER_NAME"],
+            "show_id": shown_id,
         }
 
     @app.after_request

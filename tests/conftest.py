@@ -35,6 +35,7 @@ def base_config(url: str) -> dict[str, object]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "HUEY_IMMEDIATE": True,
         # Cheap hashing: argon2 at its defaults would dominate the suite's run time.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,

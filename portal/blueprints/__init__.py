@@ -14,9 +14,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.regions import bp as regions_bp
+    from portal.blueprints.register import bp as register_bp
     from portal.blueprints.users import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(regions_bp, url_prefix="/wilayah")
     app.register_blueprint(users_bp, url_prefix="/admin/pengguna")
+    app.register_blueprint(register_bp, url_prefix="/keluarga")

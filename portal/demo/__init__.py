@@ -6,7 +6,9 @@ password restored, so the printed logins always work.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import click
@@ -40,6 +42,74 @@ DEMO_USERS = (
 )
 
 
+def seed_prelists(families_per_village: int = 40) -> int:
+    """Give every demo village a prelist from the synthetic generator, unless it has families.
+
+    Idempotent: a village that already has families is left as it is. Returns how many villages
+    got a prelist.
+    """
+    from portal.blueprints.regions.models import VILLAGE, Region
+    from portal.blueprints.register import synthetic
+    from portal.blueprints.register.applying import apply_plan
+    from portal.blueprints.register.models import Household
+    from portal.blueprints.register.planning import build_plan
+    from portal.blueprints.register.reading import read_table
+    from portal.blueprints.register.services import target_of
+    from portal.blueprints.register.validation import validate_table
+
+    villages = (
+        db.session.execute(
+            db.select(Region).where(
+                Region.level == VILLAGE, Region.code.in_([code for code in _demo_village_codes()])
+            )
+        )
+        .scalars()
+        .all()
+    )
+    filled = set(
+        db.session.execute(
+            db.select(Household.village_code)
+            .where(Household.village_code.in_([v.code for v in villages]))
+            .distinct()
+        ).scalars()
+    )
+    todo = [v for v in villages if v.code not in filled]
+    by_kabupaten: dict[str, list[Region]] = {}
+    for village in todo:
+        by_kabupaten.setdefault(village.code[:4], []).append(village)
+    for kabupaten, members in sorted(by_kabupaten.items()):
+        # One generator call per kabupaten: its NIKs and KKs are unique across the villages.
+        rows, _ = synthetic.generate(
+            synthetic.villages_from_regions(members),
+            families_per_village=families_per_village,
+            seed=int(kabupaten),
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            data = synthetic.write(rows, Path(tmp) / "prelist.csv", "csv").read_bytes()
+        targets, resolver, single = target_of(kabupaten)
+        validated = validate_table(
+            read_table(data),
+            target_codes=targets,
+            resolver=resolver,
+            today=date.today(),
+            single_village=single,
+        )
+        apply_plan(build_plan(validated, targets), import_id=None, user_id=None)
+    db.session.flush()
+    return len(todo)
+
+
+def _demo_village_codes() -> list[str]:
+    import csv
+
+    with DEMO_REGIONS.open(encoding="utf-8") as handle:
+        return [
+            row["kode"].replace(".", "")
+            for row in csv.DictReader(handle)
+            if len(row["kode"].replace(".", "")) == 10
+        ]
+
+
 def seed() -> list[DemoUser]:
     report = import_regions(DEMO_REGIONS)
     if report.errors:
@@ -68,7 +138,10 @@ demo_cli = AppGroup("demo", help="Data demo.")
 def seed_command() -> None:
     """Isi wilayah demo (Mukomuko/Ipuh, Kota Solok) dan satu pengguna per peran."""
     created = seed()
+    villages = seed_prelists()
     db.session.commit()
+    if villages:
+        click.echo(f"Prelist sintetis dibuat untuk {villages} desa/kelurahan demo.")
     click.echo("Data demo siap. Masuk di http://127.0.0.1:5000 dengan:")
     for demo in created:
         click.echo(f"  {demo.username:20} {DEMO_PASSWORD}   ({demo.role}, {demo.full_name})")

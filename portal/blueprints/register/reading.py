@@ -1,0 +1,273 @@
+"""Reading a register export into rows: XLSX, CSV (comma or semicolon; UTF-8 with or without
+BOM, Windows-1252, UTF-16), pipe- or tab-delimited text.
+
+Whatever is wrong with the file as a whole (not a spreadsheet, empty, encrypted, formulas,
+merged cells, a missing required column) raises `FileProblem` with a message for the
+secretary; what is wrong with one row is the validator's business.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from flask_babel import gettext as _
+
+# Canonical columns of a register export, in export order.
+COLUMNS = (
+    "iddtks",
+    "provinsi",
+    "kabupaten_kota",
+    "kecamatan",
+    "desa_kelurahan",
+    "kode_wilayah",
+    "alamat",
+    "dusun",
+    "rt",
+    "rw",
+    "nomor_kk",
+    "nomor_nik",
+    "nama",
+    "tanggal_lahir",
+    "tempat_lahir",
+    "jenis_kelamin",
+    "nama_ibu_kandung",
+    "hubungan_keluarga",
+    "pkh",
+    "bpnt",
+    "pbi",
+    "desil",
+)
+REQUIRED = ("nomor_kk", "nomor_nik", "nama")
+
+# Other spellings seen in exports and hand-made sheets, by their normalised form.
+ALIASES = {
+    "nik": "nomor_nik",
+    "noktp": "nomor_nik",
+    "nomornik": "nomor_nik",
+    "kk": "nomor_kk",
+    "nokk": "nomor_kk",
+    "nomorkk": "nomor_kk",
+    "nomorkartukeluarga": "nomor_kk",
+    "namalengkap": "nama",
+    "jk": "jenis_kelamin",
+    "tgllahir": "tanggal_lahir",
+    "tanggallahir": "tanggal_lahir",
+    "tmptlahir": "tempat_lahir",
+    "shdk": "hubungan_keluarga",
+    "hubungan": "hubungan_keluarga",
+    "statushubungan": "hubungan_keluarga",
+    "kodedesa": "kode_wilayah",
+    "kodekelurahan": "kode_wilayah",
+    "kodedesakelurahan": "kode_wilayah",
+    "kodekemendagri": "kode_wilayah",
+    "iddtsen": "iddtks",
+    "desa": "desa_kelurahan",
+    "kelurahan": "desa_kelurahan",
+    "kabupaten": "kabupaten_kota",
+    "kota": "kabupaten_kota",
+    "namaibu": "nama_ibu_kandung",
+    "ibukandung": "nama_ibu_kandung",
+}
+_CANONICAL = {name.replace("_", ""): name for name in COLUMNS}
+
+
+class FileProblem(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Table:
+    format: str
+    columns: dict[str, int]  # canonical column → index in a row
+    header_width: int
+    # (file row number, cells), read lazily: a 150,000-row file is never held twice in memory.
+    rows: Iterator[tuple[int, list[Any]]] = field(default_factory=lambda: iter(()))
+    typed_cells: bool = False  # XLSX: numbers come as numbers, not as text
+
+
+def normalise_header(name: Any) -> str:
+    return re.sub(r"[\s_.\-/]+", "", str(name or "").strip().lower()).lstrip("\ufeff")
+
+
+def map_columns(header: list[Any]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        key = normalise_header(raw)
+        name = _CANONICAL.get(key) or ALIASES.get(key)
+        if name and name not in columns:
+            columns[name] = index
+    missing = [name for name in REQUIRED if name not in columns]
+    if "kode_wilayah" not in columns and "desa_kelurahan" not in columns:
+        missing.append("kode_wilayah / desa_kelurahan")
+    if missing:
+        raise FileProblem(
+            _(
+                "Kolom wajib tidak ada: %(cols)s. Baris pertama berkas harus berisi nama kolom "
+                "ekspor (misalnya nomor_kk, nomor_nik, nama, kode_wilayah).",
+                cols=", ".join(missing),
+            )
+        )
+    return columns
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    if not data:
+        raise FileProblem(_("Berkas kosong (0 byte)."))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise FileProblem(
+            _(
+                "Berkas ini terkunci kata sandi atau berformat Excel lama (.xls). Buka di Excel, "
+                "hapus kata sandinya, lalu simpan sebagai .xlsx atau CSV."
+            )
+        )
+    text = _decode(data)
+    return _read_delimited(text)
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise FileProblem(_("Berkas UTF-16 rusak; simpan ulang sebagai CSV UTF-8.")) from error
+    head = data[:4096]
+    if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8")):
+        raise FileProblem(
+            _("Berkas ini bukan spreadsheet. Unggah ekspor berformat XLSX, CSV atau teks.")
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            _(
+                "Pengodean karakter berkas tidak dikenali. Simpan ulang sebagai CSV UTF-8 "
+                "(Excel: Simpan Sebagai → CSV UTF-8)."
+            )
+        ) from error
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "|", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        raise FileProblem(
+            _("Pemisah kolom tidak ditemukan: gunakan koma, titik koma, garis tegak (|) atau tab.")
+        )
+    return best
+
+
+def _read_delimited(text: str) -> Table:
+    stripped = text.lstrip("\r\n")
+    if not stripped.strip():
+        raise FileProblem(_("Berkas kosong."))
+    end = stripped.find("\n")
+    delimiter = _delimiter((stripped if end < 0 else stripped[:end]).rstrip("\r"))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    position = {"end": 0}
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for fields in reader:
+                line, position["end"] = position["end"] + 1, reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                yield line, fields
+        except csv.Error as error:
+            raise FileProblem(
+                _(
+                    "Berkas tidak dapat dibaca sebagai CSV di baris %(line)d: %(error)s",
+                    line=position["end"] + 1,
+                    error=str(error),
+                )
+            ) from error
+
+    stream = records()
+    header = next(stream, None)
+    if header is None:
+        raise FileProblem(_("Berkas kosong."))
+    columns = map_columns(header[1])
+    first = next(stream, None)
+    if first is None:
+        raise FileProblem(_("Berkas hanya berisi baris judul, tanpa data."))
+    fmt = {",": "csv", ";": "csv-semicolon", "|": "pipe", "\t": "tsv"}[delimiter]
+    return Table(
+        format=fmt, columns=columns, header_width=len(header[1]), rows=chain([first], stream)
+    )
+
+
+def _worksheet_xml_problems(archive: zipfile.ZipFile) -> str | None:
+    """Formulas and merged cells make a sheet ambiguous: say which, or None."""
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        xml = archive.read(name)
+        if b"<mergeCell " in xml:
+            match = re.search(rb'<mergeCell ref="([A-Z0-9:]+)"', xml)
+            where = match.group(1).decode() if match else "?"
+            return _(
+                "Berkas berisi sel gabungan (merged cells), misalnya %(ref)s. Pisahkan sel "
+                "gabungan sehingga setiap baris berisi satu orang, lalu unggah lagi.",
+                ref=where,
+            )
+        if re.search(rb"<f[ >]", xml):
+            match = re.search(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >]', xml)
+            where = match.group(1).decode() if match else "?"
+            return _(
+                "Berkas berisi rumus (formula), misalnya di sel %(ref)s. Salin lalu tempel "
+                "sebagai nilai saja (Paste Values), simpan, lalu unggah lagi.",
+                ref=where,
+            )
+    return None
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise FileProblem(_("Berkas XLSX rusak dan tidak dapat dibuka.")) from error
+    if "xl/workbook.xml" not in names:
+        raise FileProblem(
+            _("Berkas ini bukan XLSX (mungkin dokumen Word/ODS atau arsip ZIP lain).")
+        )
+    problem = _worksheet_xml_problems(archive)
+    if problem:
+        raise FileProblem(problem)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        stream = (
+            (index + 1, cells)  # iter_rows starts at the sheet's row 1
+            for index, cells in enumerate(sheet.iter_rows())
+            if not all(cell in ("", None) for cell in cells)
+        )
+        first_row = next(stream, None)
+        first = next(stream, None)
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise FileProblem(_("Berkas XLSX rusak dan tidak dapat dibaca.")) from error
+    if first_row is None:
+        raise FileProblem(_("Lembar pertama berkas XLSX kosong."))
+    header = first_row[1]
+    columns = map_columns(header)
+    if first is None:
+        raise FileProblem(_("Berkas hanya berisi baris judul, tanpa data."))
+    width = max((i for i, h in enumerate(header) if str(h).strip()), default=0) + 1
+    rows = chain([first], stream)
+    return Table(format="xlsx", columns=columns, header_width=width, rows=rows, typed_cells=True)
