@@ -3,7 +3,7 @@ every change, and the imports of register exports that fill it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -184,6 +184,14 @@ class RegisterImport(db.Model):
     @property
     def is_running(self) -> bool:
         return self.status in ("queued", "validating", "applying")
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for over half a minute: most likely no worker is running."""
+        created = self.created_at
+        if created.tzinfo is None:  # SQLite gives naive datetimes back
+            created = created.replace(tzinfo=UTC)
+        return (utcnow() - created).total_seconds() > 30
 
 
 class RegisterImportFile(db.Model):

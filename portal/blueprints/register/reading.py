@@ -92,6 +92,7 @@ class Table:
     # (file row number, cells), read lazily: a 150,000-row file is never held twice in memory.
     rows: Iterator[tuple[int, list[Any]]] = field(default_factory=lambda: iter(()))
     typed_cells: bool = False  # XLSX: numbers come as numbers, not as text
+    estimated_rows: int = 0  # for the progress bar only
 
 
 def normalise_header(name: Any) -> str:
@@ -206,7 +207,11 @@ def _read_delimited(text: str) -> Table:
         raise FileProblem(_("Berkas hanya berisi baris judul, tanpa data."))
     fmt = {",": "csv", ";": "csv-semicolon", "|": "pipe", "\t": "tsv"}[delimiter]
     return Table(
-        format=fmt, columns=columns, header_width=len(header[1]), rows=chain([first], stream)
+        format=fmt,
+        columns=columns,
+        header_width=len(header[1]),
+        rows=chain([first], stream),
+        estimated_rows=max(1, text.count("\n")),
     )
 
 
@@ -270,4 +275,11 @@ def _read_xlsx(data: bytes) -> Table:
         raise FileProblem(_("Berkas hanya berisi baris judul, tanpa data."))
     width = max((i for i, h in enumerate(header) if str(h).strip()), default=0) + 1
     rows = chain([first], stream)
-    return Table(format="xlsx", columns=columns, header_width=width, rows=rows, typed_cells=True)
+    return Table(
+        format="xlsx",
+        columns=columns,
+        header_width=width,
+        rows=rows,
+        typed_cells=True,
+        estimated_rows=max(1, sheet.height),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -108,7 +109,13 @@ def target_of(scope_code: str) -> tuple[set[str], RegionResolver, str | None]:
     return set(villages), RegionResolver(villages), single
 
 
-def analyse(data: bytes, scope_code: str, *, today: date | None = None) -> Analysis:
+def analyse(
+    data: bytes,
+    scope_code: str,
+    *,
+    today: date | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
     """Read, validate and plan; writes nothing. Raises FileProblem for a file that cannot be
     read at all, ImportRefused for a wrong target."""
     targets, resolver, single = target_of(scope_code)
@@ -119,6 +126,7 @@ def analyse(data: bytes, scope_code: str, *, today: date | None = None) -> Analy
         resolver=resolver,
         today=today or date.today(),
         single_village=single,
+        on_progress=on_progress,
     )
     plan = build_plan(validated, targets)
     return Analysis(table, validated, plan)
@@ -174,8 +182,14 @@ def validate_import(import_id: int) -> None:
     record.started_at = utcnow()
     _set_status(record, "validating", 10)
     db.session.commit()
+
+    def progress(done: int, estimated: int) -> None:
+        # Reading only so far: committing the progress row cannot expose a half-done import.
+        record.progress = min(90, 10 + 80 * done // max(estimated, done, 1))
+        db.session.commit()
+
     try:
-        analysis = analyse(_file_of(record), record.scope_code)
+        analysis = analyse(_file_of(record), record.scope_code, on_progress=progress)
     except (FileProblem, ImportRefused) as problem:
         db.session.rollback()
         _set_status(record, "failed", 100, problem.message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -262,8 +263,10 @@ def validate_table(
     resolver: RegionResolver,
     today: date,
     single_village: str | None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Validated:
-    """Check every row on its own, then duplicates across the file."""
+    """Check every row on its own, then duplicates across the file. `on_progress(done, of)` is
+    called every 5,000 rows (the background job shows it)."""
     cols = table.columns
     issues: list[Issue] = []
     candidates: list[PersonRow] = []
@@ -305,6 +308,8 @@ def validate_table(
     total_rows = 0
     for line, cells in table.rows:
         total_rows += 1
+        if on_progress is not None and total_rows % 5000 == 0:
+            on_progress(total_rows, table.estimated_rows)
         row_issues: list[Issue] = []
 
         def error(
