@@ -37,6 +37,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_users": frozenset({ADMIN, CAMAT}),
     "view_register": frozenset(ROLES),
     "import_register": frozenset({ADMIN, SEKRETARIS}),
+    "view_meetings": frozenset(ROLES),
+    "run_meeting": frozenset({SEKRETARIS}),
+    "set_meeting_rules": frozenset({ADMIN}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

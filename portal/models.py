@@ -1,6 +1,15 @@
 """Every model, imported in one place so that Alembic sees the whole metadata."""
 
 from portal.audit import AuditEntry
+from portal.blueprints.meetings.models import (
+    KabupatenRules,
+    Meeting,
+    MeetingMove,
+    Participant,
+    Proposal,
+    ProposalPhoto,
+    Vote,
+)
 from portal.blueprints.regions.models import Region
 from portal.blueprints.register.models import (
     Household,
@@ -15,9 +24,16 @@ __all__ = [
     "AuditEntry",
     "Household",
     "HouseholdEvent",
+    "KabupatenRules",
+    "Meeting",
+    "MeetingMove",
+    "Participant",
     "Person",
+    "Proposal",
+    "ProposalPhoto",
     "Region",
     "RegisterImport",
     "RegisterImportFile",
     "User",
+    "Vote",
 ]

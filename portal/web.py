@@ -47,6 +47,8 @@ def navigation() -> list[tuple[str, Any, bool]]:
     items: list[tuple[str, Any, bool]] = [("main.home", _l("Beranda"), current == "main.home")]
     if can("view_regions"):
         items.append(("regions.index", _l("Wilayah"), current.startswith("regions.")))
+    if can("view_meetings"):
+        items.append(("meetings.index", _l("Musyawarah"), current.startswith("meetings.")))
     if can("view_register"):
         in_register = current.startswith("register.") and not current.startswith("register.import")
         items.append(("register.index", _l("Keluarga"), in_register))

@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.demo import DEMO_PASSWORD, seed, seed_prelists
+from portal.demo import DEMO_PASSWORD, seed, seed_meeting, seed_prelists
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +50,9 @@ PAGES = [
             ("home-sekretaris", "/"),
             ("register-village", "/keluarga/desa/1706052006"),
             ("household", "/keluarga/{household}"),
+            ("meeting", "/musyawarah/1"),
+            ("meeting-participants", "/musyawarah/1/peserta"),
+            ("meeting-proposals", "/musyawarah/1/usulan"),
         ],
     ),
     ("operator.ipuh", [("home-operator", "/")]),
@@ -102,6 +105,7 @@ def main(out: Path) -> None:
         upgrade(directory=str(ROOT / "migrations"))
         seed()
         seed_prelists()
+        seed_meeting()
         db.session.commit()
         from portal.blueprints.register.models import Household
 

@@ -13,6 +13,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.meetings import bp as meetings_bp
     from portal.blueprints.regions import bp as regions_bp
     from portal.blueprints.register import bp as register_bp
     from portal.blueprints.users import bp as users_bp
@@ -22,3 +23,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp, url_prefix="/wilayah")
     app.register_blueprint(users_bp, url_prefix="/admin/pengguna")
     app.register_blueprint(register_bp, url_prefix="/keluarga")
+    app.register_blueprint(meetings_bp, url_prefix="/musyawarah")

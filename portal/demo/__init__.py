@@ -99,6 +99,91 @@ def seed_prelists(families_per_village: int = 40) -> int:
     return len(todo)
 
 
+def seed_meeting() -> bool:
+    """A scheduled musdes in Pasar Ipuh with its invitees and three proposals, unless the
+    village already has a meeting. Returns whether one was made."""
+    from portal.blueprints.meetings import services as meetings
+    from portal.blueprints.meetings.models import Meeting
+    from portal.blueprints.register.models import Household
+
+    village = "1706052006"
+    if db.session.execute(db.select(Meeting.id).where(Meeting.village_code == village)).first():
+        return False
+    secretary = db.session.execute(
+        db.select(User).where(User.username == "sekdes.pasaripuh")
+    ).scalar_one()
+    meeting = meetings.create_meeting(
+        village,
+        meetings.MeetingData(
+            number="001/MUSDES-DTSEN/XI/2026",
+            meeting_date=date.today(),
+            start_time=None,
+            place="Balai Desa Pasar Ipuh",
+            agenda="Verifikasi dan validasi DTSEN periode ini",
+            chair_name="Kepala Desa Pasar Ipuh",
+            notulen_name="Sekretaris Desa Pasar Ipuh",
+            period=date.today().strftime("%Y-%m"),
+        ),
+        user=secretary,
+    )
+    invitees = [
+        ("Kepala Desa Pasar Ipuh", "kepala_desa"),
+        ("Ketua BPD", "bpd_lpm"),
+        ("Ketua RT 001", "rt_rw"),
+        ("Ketua RT 002", "rt_rw"),
+        ("Ketua RW 001", "rt_rw"),
+        ("Tokoh Masyarakat", "tokoh_masyarakat"),
+        ("Tokoh Agama", "tokoh_agama"),
+        ("Ketua PKK", "pkk"),
+        ("Pendamping PKH", "pendamping_pkh"),
+    ]
+    for name, unsur in invitees:
+        meetings.add_participant(
+            meeting, meetings.ParticipantData(name=name, unsur=unsur), user=secretary
+        )
+    meetings.add_participant(
+        meeting,
+        meetings.ParticipantData(name="Staf Kecamatan", unsur="pengamat", votes=False),
+        user=secretary,
+    )
+    db.session.refresh(meeting)
+    meetings.move(meeting, "schedule", user=secretary)
+    families = (
+        db.session.execute(
+            db.select(Household)
+            .where(Household.village_code == village)
+            .order_by(Household.id)
+            .limit(3)
+        )
+        .scalars()
+        .all()
+    )
+    for family, reason in zip(families[:2], ("sudah_mampu", "meninggal"), strict=True):
+        meetings.add_removal(
+            meeting,
+            family,
+            reason=reason,
+            reason_text=None,
+            proposer="rt_rw",
+            proposer_name="Ketua RT 001",
+            note=None,
+            user=secretary,
+        )
+    if len(families) == 3:
+        meetings.add_correction(
+            meeting,
+            families[2],
+            changes={"alamat": "Jl. Merdeka No. 10"},
+            remove_members=[],
+            proposer="warga",
+            proposer_name=None,
+            note="Alamat pindah di desa yang sama",
+            user=secretary,
+        )
+    db.session.flush()
+    return True
+
+
 def _demo_village_codes() -> list[str]:
     import csv
 
@@ -139,7 +224,10 @@ def seed_command() -> None:
     """Isi wilayah demo (Mukomuko/Ipuh, Kota Solok) dan satu pengguna per peran."""
     created = seed()
     villages = seed_prelists()
+    made_meeting = seed_meeting()
     db.session.commit()
+    if made_meeting:
+        click.echo("Musdes demo terjadwal di Desa Pasar Ipuh (masuk sebagai sekdes.pasaripuh).")
     if villages:
         click.echo(f"Prelist sintetis dibuat untuk {villages} desa/kelurahan demo.")
     click.echo("Data demo siap. Masuk di http://127.0.0.1:5000 dengan:")

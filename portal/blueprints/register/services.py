@@ -109,6 +109,31 @@ def target_of(scope_code: str) -> tuple[set[str], RegionResolver, str | None]:
     return set(villages), RegionResolver(villages), single
 
 
+def checked_target(scope_code: str) -> tuple[set[str], RegionResolver, str | None, set[str]]:
+    """`target_of`, refusing a single village whose meeting is under way; also the busy ones."""
+    targets, resolver, single = target_of(scope_code)
+    busy = villages_in_meeting(targets)
+    if single and single in busy:
+        raise ImportRefused(
+            _(
+                "Desa/kelurahan ini sedang menjalankan musyawarah: prelistnya tidak diubah "
+                "sampai berita acaranya dikunci atau musyawarahnya dibatalkan."
+            )
+        )
+    return targets, resolver, single, busy
+
+
+def villages_in_meeting(codes: set[str]) -> set[str]:
+    """Villages whose meeting is under way: their prelist must not move under the meeting."""
+    from portal.blueprints.meetings import states
+    from portal.blueprints.meetings.models import Meeting
+
+    rows = db.session.execute(
+        select(Meeting.village_code).where(Meeting.state.in_(states.PRELIST_FROZEN)).distinct()
+    ).scalars()
+    return {code for code in rows if code in codes}
+
+
 def analyse(
     data: bytes,
     scope_code: str,
@@ -118,7 +143,7 @@ def analyse(
 ) -> Analysis:
     """Read, validate and plan; writes nothing. Raises FileProblem for a file that cannot be
     read at all, ImportRefused for a wrong target."""
-    targets, resolver, single = target_of(scope_code)
+    targets, resolver, single, busy = checked_target(scope_code)
     table = read_table(data)
     validated = validate_table(
         table,
@@ -127,6 +152,7 @@ def analyse(
         today=today or date.today(),
         single_village=single,
         on_progress=on_progress,
+        busy_codes=frozenset(busy),
     )
     plan = build_plan(validated, targets)
     return Analysis(table, validated, plan)
@@ -138,7 +164,7 @@ def create_import(*, user: Any, scope_code: str, filename: str, data: bytes) -> 
         raise ImportRefused(_("Berkas kosong (0 byte)."))
     if limit and len(data) > limit:
         raise ImportRefused(_("Berkas melebihi batas %(mb)d MB.", mb=limit // (1024 * 1024)))
-    target_of(scope_code)  # refuses a wrong target before anything is stored
+    checked_target(scope_code)  # refuses a wrong or busy target before anything is stored
     record = RegisterImport(
         created_by=getattr(user, "id", None),
         scope_code=scope_code,

@@ -264,6 +264,7 @@ def validate_table(
     today: date,
     single_village: str | None,
     on_progress: Callable[[int, int], None] | None = None,
+    busy_codes: frozenset[str] = frozenset(),
 ) -> Validated:
     """Check every row on its own, then duplicates across the file. `on_progress(done, of)` is
     called every 5,000 rows (the background job shows it)."""
@@ -371,6 +372,15 @@ def validate_table(
             error(
                 "kode_wilayah",
                 _("Desa/kelurahan baris ini tidak dikenali; isi kolom kode_wilayah (10 digit)."),
+            )
+        elif village in busy_codes:
+            error(
+                "kode_wilayah",
+                _(
+                    "Desa/kelurahan %(code)s sedang menjalankan musyawarah: prelistnya tidak "
+                    "diubah sampai berita acaranya dikunci atau musyawarahnya dibatalkan.",
+                    code=village,
+                ),
             )
         elif village not in target_codes:
             if single_village:

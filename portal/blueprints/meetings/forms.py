@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from portal.forms import max_length, required
+
+UNSUR_LABELS = {
+    "kepala_desa": _l("Kepala desa/lurah"),
+    "bpd_lpm": _l("BPD / LPM"),
+    "rt_rw": _l("Ketua RT/RW"),
+    "tokoh_masyarakat": _l("Tokoh masyarakat"),
+    "tokoh_agama": _l("Tokoh agama"),
+    "pkk": _l("PKK"),
+    "pendamping_pkh": _l("Pendamping PKH"),
+    "tksk": _l("TKSK"),
+    "psm": _l("PSM"),
+    "pendamping_desa": _l("Pendamping desa"),
+    "perwakilan_keluarga_miskin": _l("Perwakilan keluarga miskin"),
+    "notulen": _l("Notulen"),
+    "pengamat": _l("Pengamat (camat/dinas)"),
+    "lainnya": _l("Lainnya"),
+}
+REASON_LABELS = {
+    "sudah_mampu": _l("Sudah mampu"),
+    "meninggal": _l("Meninggal"),
+    "pindah": _l("Pindah"),
+    "ganda": _l("Ganda"),
+    "tidak_ditemukan": _l("Tidak ditemukan"),
+    "lainnya": _l("Lainnya"),
+}
+PROPOSER_LABELS = {
+    "rt_rw": _l("RT/RW"),
+    "pendamping": _l("Pendamping"),
+    "warga": _l("Warga"),
+    "perangkat_desa": _l("Perangkat desa"),
+    "lainnya": _l("Lainnya"),
+}
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class MeetingForm(FlaskForm):
+    number = StringField(_l("Nomor berita acara"), validators=[required(), max_length(60)])
+    meeting_date = DateField(_l("Tanggal"), validators=[required()])
+    start_time = TimeField(_l("Jam mulai"), validators=[Optional()])
+    place = StringField(_l("Tempat"), validators=[required(), max_length(200)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), max_length(2000)])
+    chair_name = StringField(
+        _l("Pimpinan musyawarah"),
+        validators=[required(), max_length(200)],
+        description=_l("Biasanya kepala desa/lurah."),
+    )
+    notulen_name = StringField(_l("Notulen"), validators=[required(), max_length(200)])
+    period = StringField(_l("Periode register (TTTT-BB)"), validators=[required(), max_length(7)])
+    version = HiddenField()
+
+
+class ParticipantForm(FlaskForm):
+    name = StringField(_l("Nama"), validators=[required(), max_length(200)])
+    unsur = SelectField(_l("Unsur"), choices=_choices(UNSUR_LABELS), validate_choice=False)
+    position = StringField(_l("Jabatan"), validators=[Optional(), max_length(120)])
+    votes = BooleanField(_l("Memiliki hak suara"), default=True)
+    nik = StringField(_l("NIK (opsional)"), validators=[Optional(), max_length(20)])
+    phone = StringField(_l("Telepon (opsional)"), validators=[Optional(), max_length(32)])
+
+
+class RemovalForm(FlaskForm):
+    household_id = HiddenField(validators=[required()])
+    reason = SelectField(
+        _l("Alasan keluar"), choices=_choices(REASON_LABELS), validate_choice=False
+    )
+    reason_text = StringField(_l("Alasan lain"), validators=[Optional(), max_length(500)])
+    proposer = SelectField(
+        _l("Diusulkan oleh"), choices=_choices(PROPOSER_LABELS), validate_choice=False
+    )
+    proposer_name = StringField(_l("Nama pengusul"), validators=[Optional(), max_length(200)])
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), max_length(2000)])
+    photo = FileField(
+        _l("Foto bukti (opsional, JPEG/PNG, maks. 5 MB)"),
+        render_kw={"accept": "image/jpeg,image/png", "capture": "environment"},
+    )
+
+
+class CorrectionForm(FlaskForm):
+    household_id = HiddenField(validators=[required()])
+    alamat = StringField(_l("Alamat"), validators=[Optional(), max_length(300)])
+    dusun = StringField(_l("Dusun"), validators=[Optional(), max_length(100)])
+    rt = StringField(_l("RT"), validators=[Optional(), max_length(3)])
+    rw = StringField(_l("RW"), validators=[Optional(), max_length(3)])
+    new_members = TextAreaField(
+        _l("Anggota baru (opsional)"),
+        validators=[Optional(), max_length(5000)],
+        description=_l("Satu orang per baris: NIK; nama; hubungan keluarga."),
+    )
+    proposer = SelectField(
+        _l("Diusulkan oleh"), choices=_choices(PROPOSER_LABELS), validate_choice=False
+    )
+    proposer_name = StringField(_l("Nama pengusul"), validators=[Optional(), max_length(200)])
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), max_length(2000)])
+    photo = FileField(
+        _l("Foto bukti (opsional, JPEG/PNG, maks. 5 MB)"),
+        render_kw={"accept": "image/jpeg,image/png", "capture": "environment"},
+    )
+
+
+class NewFamilyForm(FlaskForm):
+    kk = StringField(_l("No. KK"), validators=[required(), max_length(20)])
+    alamat = StringField(_l("Alamat"), validators=[Optional(), max_length(300)])
+    rt = StringField(_l("RT"), validators=[Optional(), max_length(3)])
+    rw = StringField(_l("RW"), validators=[Optional(), max_length(3)])
+    members = TextAreaField(
+        _l("Anggota keluarga"),
+        validators=[required(), max_length(5000)],
+        description=_l(
+            "Satu orang per baris: NIK; nama; hubungan keluarga "
+            "(misalnya 3201234567890123; Siti Aminah; KEPALA KELUARGA)."
+        ),
+    )
+    proposer = SelectField(
+        _l("Diusulkan oleh"), choices=_choices(PROPOSER_LABELS), validate_choice=False
+    )
+    proposer_name = StringField(_l("Nama pengusul"), validators=[Optional(), max_length(200)])
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), max_length(2000)])
+    photo = FileField(
+        _l("Foto bukti (opsional, JPEG/PNG, maks. 5 MB)"),
+        render_kw={"accept": "image/jpeg,image/png", "capture": "environment"},
+    )
+
+
+class TallyForm(FlaskForm):
+    yes = IntegerField(_l("Setuju"), validators=[NumberRange(min=0)], default=0)
+    no = IntegerField(_l("Tidak setuju"), validators=[NumberRange(min=0)], default=0)
+    abstain = IntegerField(_l("Abstain"), validators=[NumberRange(min=0)], default=0)
+
+
+class PlainForm(FlaskForm):
+    """Only the CSRF token (buttons)."""
+
+
+class RulesForm(FlaskForm):
+    quorum_num = IntegerField(_l("Kuorum: pembilang"), validators=[NumberRange(min=1, max=99)])
+    quorum_den = IntegerField(_l("Kuorum: penyebut"), validators=[NumberRange(min=1, max=99)])
+    majority_num = IntegerField(
+        _l("Keputusan suara: pembilang"), validators=[NumberRange(min=1, max=99)]
+    )
+    majority_den = IntegerField(
+        _l("Keputusan suara: penyebut"), validators=[NumberRange(min=2, max=99)]
+    )

@@ -1,0 +1,265 @@
+"""A musdes/muskel: its participants and attendance, proposals, votes and the moves of its life."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.blueprints.meetings import states
+from portal.blueprints.regions.models import Region
+from portal.blueprints.register.models import Household
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+UNSUR = (
+    "kepala_desa",
+    "bpd_lpm",
+    "rt_rw",
+    "tokoh_masyarakat",
+    "tokoh_agama",
+    "pkk",
+    "pendamping_pkh",
+    "tksk",
+    "psm",
+    "pendamping_desa",
+    "perwakilan_keluarga_miskin",
+    "notulen",
+    "pengamat",
+    "lainnya",
+)
+PROPOSAL_KINDS = ("keluar", "baru", "perbaikan")
+REMOVAL_REASONS = ("sudah_mampu", "meninggal", "pindah", "ganda", "tidak_ditemukan", "lainnya")
+PROPOSERS = ("rt_rw", "pendamping", "warga", "perangkat_desa", "lainnya")
+CHOICES = ("setuju", "tidak_setuju", "abstain")
+METHODS = ("mufakat", "tally", "named", "batch")
+
+_in = ", ".join
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint(
+            f"state IN ({_in(repr(s) for s in states.STATES)})".replace('"', "'"),
+            name="state_known",
+        ),
+        CheckConstraint("quorum_den > 0 AND majority_den > 0", name="ratios_positive"),
+        # A village holds at most one meeting in session (both databases support partial indexes).
+        Index(
+            "uq_meetings_one_in_session",
+            "village_code",
+            unique=True,
+            sqlite_where=text("state = 'in_session'"),
+            postgresql_where=text("state = 'in_session'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(10), ForeignKey("regions.code"), index=True)
+    number: Mapped[str] = mapped_column(String(60))
+    meeting_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(200))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    chair_name: Mapped[str] = mapped_column(String(200))
+    notulen_name: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(7))  # register period covered, YYYY-MM
+    state: Mapped[str] = mapped_column(String(16), default=states.DRAFT)
+    # Rules in force, copied from the kabupaten's settings when the meeting is created.
+    quorum_num: Mapped[int] = mapped_column(SmallInteger, default=2)
+    quorum_den: Mapped[int] = mapped_column(SmallInteger, default=3)
+    majority_num: Mapped[int] = mapped_column(SmallInteger, default=1)
+    majority_den: Mapped[int] = mapped_column(SmallInteger, default=2)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    village: Mapped[Region] = relationship(lazy="joined")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="meeting", order_by="Participant.id"
+    )
+
+    __scope_column__ = "village_code"
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind(self) -> str:
+        return self.village.meeting_kind or "musdes"
+
+    @property
+    def state_label(self) -> str:
+        return str(states.LABELS[self.state])
+
+
+class MeetingMove(db.Model):
+    """Every state change: from, to, who and when."""
+
+    __tablename__ = "meeting_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    move: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+    __table_args__ = (
+        CheckConstraint("nik IS NULL OR length(nik) = 16", name="nik_16_digits"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        Index(
+            "uq_participants_meeting_nik",
+            "meeting_id",
+            "nik",
+            unique=True,
+            sqlite_where=text("nik IS NOT NULL"),
+            postgresql_where=text("nik IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unsur: Mapped[str] = mapped_column(String(40))
+    position: Mapped[str | None] = mapped_column(String(120))  # jabatan, e.g. "Ketua RT 002"
+    votes: Mapped[bool] = mapped_column(Boolean, default=True)
+    nik: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+
+
+class Proposal(db.Model):
+    """A change to one family: keluar, baru (a new family) or perbaikan. Families without one
+    stay (tetap)."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("kind IN ('keluar', 'baru', 'perbaikan')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'baru') = (household_id IS NULL)", name="household_unless_new_family"
+        ),
+        CheckConstraint("kind <> 'keluar' OR reason IS NOT NULL", name="removal_has_reason"),
+        CheckConstraint("status IN ('open', 'decided')", name="status_known"),
+        CheckConstraint(
+            "(status = 'decided') = (accepted IS NOT NULL)", name="decided_has_outcome"
+        ),
+        CheckConstraint(
+            "votes_yes >= 0 AND votes_no >= 0 AND votes_abstain >= 0", name="counts_positive"
+        ),
+        UniqueConstraint("meeting_id", "household_id", name="uq_proposals_meeting_household"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # baru: family; perbaikan: diff
+    proposer: Mapped[str] = mapped_column(String(20))
+    proposer_name: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_photo: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    method: Mapped[str | None] = mapped_column(String(10))
+    vote_mode: Mapped[str | None] = mapped_column(String(10))  # named voting opened on it
+    votes_yes: Mapped[int] = mapped_column(Integer, default=0)
+    votes_no: Mapped[int] = mapped_column(Integer, default=0)
+    votes_abstain: Mapped[int] = mapped_column(Integer, default=0)
+    voters_present: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    household: Mapped[Household | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProposalPhoto(db.Model):
+    __tablename__ = "proposal_photos"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    mimetype: Mapped[str] = mapped_column(String(40))
+    content: Mapped[bytes] = mapped_column(db.LargeBinary)
+
+
+class Vote(db.Model):
+    """A named vote: one per voter per item, changeable until the item closes."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "participant_id", name="uq_votes_proposal_participant"),
+        CheckConstraint("choice IN ('setuju', 'tidak_setuju', 'abstain')", name="choice_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    choice: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class KabupatenRules(db.Model):
+    """Meeting rules a kabupaten/kota sets for its villages (defaults: Permendesa's)."""
+
+    __tablename__ = "kabupaten_rules"
+    __table_args__ = (
+        CheckConstraint("length(kabupaten_code) = 4", name="kabupaten_code"),
+        CheckConstraint(
+            "quorum_num > 0 AND quorum_den >= quorum_num AND majority_num > 0 "
+            "AND majority_den > majority_num",
+            name="sane_ratios",
+        ),
+    )
+
+    kabupaten_code: Mapped[str] = mapped_column(
+        String(4), ForeignKey("regions.code"), primary_key=True
+    )
+    quorum_num: Mapped[int] = mapped_column(SmallInteger, default=2)
+    quorum_den: Mapped[int] = mapped_column(SmallInteger, default=3)
+    majority_num: Mapped[int] = mapped_column(SmallInteger, default=1)
+    majority_den: Mapped[int] = mapped_column(SmallInteger, default=2)
+
+    __scope_column__ = "kabupaten_code"

@@ -1,0 +1,1026 @@
+"""The meeting's rules: moves, participants and attendance, quorum, proposals and decisions.
+
+Every function checks the meeting's state through `states`, writes the audit entry and flushes;
+the request commits once. Counting rules (quorum, majority, recusal) live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit
+from portal.blueprints.meetings import states
+from portal.blueprints.meetings.models import (
+    PROPOSERS,
+    REMOVAL_REASONS,
+    KabupatenRules,
+    Meeting,
+    MeetingMove,
+    Participant,
+    Proposal,
+    Vote,
+)
+from portal.blueprints.register.models import ACTIVE, Household, Person
+from portal.blueprints.register.validation import (
+    nik_date_problem,
+    padded,
+    parse_identity_number,
+)
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+class MeetingError(ValueError):
+    """A rule refused the action; nothing changed. `field` names a form field, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _require_state(meeting: Meeting, allowed: tuple[str, ...], what: str) -> None:
+    if meeting.state not in allowed:
+        raise MeetingError(
+            _(
+                "%(what)s tidak dapat diubah: musyawarah berstatus %(state)s.",
+                what=what,
+                state=meeting.state_label,
+            )
+        )
+
+
+# --- meeting details and moves -------------------------------------------------------------
+
+
+@dataclass
+class MeetingData:
+    number: str
+    meeting_date: date
+    start_time: time | None
+    place: str
+    agenda: str | None
+    chair_name: str
+    notulen_name: str
+    period: str
+
+
+def rules_for(kabupaten_code: str) -> KabupatenRules:
+    return db.session.get(KabupatenRules, kabupaten_code) or KabupatenRules(
+        kabupaten_code=kabupaten_code, quorum_num=2, quorum_den=3, majority_num=1, majority_den=2
+    )
+
+
+def _check_data(data: MeetingData) -> None:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", data.period or ""):
+        raise MeetingError(_("Periode register ditulis TTTT-BB, misalnya 2026-11."), "period")
+    for name in ("number", "place", "chair_name", "notulen_name"):
+        if not (getattr(data, name) or "").strip():
+            raise MeetingError(_("Wajib diisi."), name)
+
+
+def create_meeting(village_code: str, data: MeetingData, *, user: Any) -> Meeting:
+    _check_data(data)
+    rules = rules_for(village_code[:4])
+    meeting = Meeting(
+        village_code=village_code,
+        number=data.number.strip(),
+        meeting_date=data.meeting_date,
+        start_time=data.start_time,
+        place=data.place.strip(),
+        agenda=(data.agenda or "").strip() or None,
+        chair_name=data.chair_name.strip(),
+        notulen_name=data.notulen_name.strip(),
+        period=data.period,
+        state=states.DRAFT,
+        quorum_num=rules.quorum_num,
+        quorum_den=rules.quorum_den,
+        majority_num=rules.majority_num,
+        majority_den=rules.majority_den,
+        created_by=user.id,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        "meeting.create",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=village_code,
+        details={"number": meeting.number},
+    )
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: MeetingData, *, version: int, user: Any) -> None:
+    _require_state(meeting, states.EDITABLE_DETAILS, _("Data musyawarah"))
+    if version != meeting.version:
+        raise MeetingError(
+            _(
+                "Data musyawarah ini baru saja diubah orang lain. Muat ulang halaman, periksa "
+                "perubahannya, lalu simpan lagi."
+            )
+        )
+    _check_data(data)
+    for name, value in vars(data).items():
+        setattr(meeting, name, value.strip() if isinstance(value, str) else value)
+    audit.record(
+        "meeting.update",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+    )
+    _flush_versioned()
+
+
+def _flush_versioned() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise MeetingError(
+            _("Data ini baru saja diubah orang lain. Muat ulang halaman lalu coba lagi.")
+        ) from error
+
+
+def move(meeting: Meeting, move_name: str, *, user: Any, note: str | None = None) -> None:
+    """Make a move of the state machine, with its guards; recorded with who and when."""
+    try:
+        step = states.check_move(meeting.state, move_name, user.role)
+    except states.MoveRefused as refused:
+        raise MeetingError(refused.message) from refused
+    if move_name == "open":
+        if not any(p.votes and not p.walk_in for p in meeting.participants):
+            raise MeetingError(_("Undang dulu peserta yang memiliki hak suara."))
+        busy = db.session.execute(
+            select(Meeting.id).where(
+                Meeting.village_code == meeting.village_code,
+                Meeting.state == states.IN_SESSION,
+                Meeting.id != meeting.id,
+            )
+        ).first()
+        if busy:
+            raise MeetingError(_("Desa/kelurahan ini sudah memiliki musyawarah yang berlangsung."))
+        meeting.opened_at = meeting.opened_at or utcnow()
+    if move_name == "decide":
+        open_items = count_open(meeting)
+        if open_items:
+            raise MeetingError(_("Masih ada %(n)d usulan yang belum diputuskan.", n=open_items))
+        meeting.decided_at = utcnow()
+    db.session.add(
+        MeetingMove(
+            meeting_id=meeting.id,
+            move=move_name,
+            from_state=meeting.state,
+            to_state=step.target,
+            user_id=user.id,
+            note=note,
+        )
+    )
+    audit.record(
+        f"meeting.{move_name}",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"from": meeting.state, "to": step.target},
+    )
+    meeting.state = step.target
+    try:
+        _flush_versioned()
+    except IntegrityError as error:  # the one-in-session index, raced by another request
+        db.session.rollback()
+        raise MeetingError(
+            _("Desa/kelurahan ini sudah memiliki musyawarah yang berlangsung.")
+        ) from error
+
+
+# --- participants and attendance -----------------------------------------------------------
+
+
+@dataclass
+class ParticipantData:
+    name: str
+    unsur: str
+    votes: bool = True
+    position: str | None = None
+    nik: str | None = None
+    phone: str | None = None
+
+
+def _clean_participant(data: ParticipantData) -> ParticipantData:
+    from portal.blueprints.meetings.models import UNSUR
+
+    data.name = (data.name or "").strip()
+    if not data.name:
+        raise MeetingError(_("Nama peserta wajib diisi."), "name")
+    if data.unsur not in UNSUR:
+        raise MeetingError(_("Pilih unsur peserta."), "unsur")
+    nik = (data.nik or "").strip()
+    if nik:
+        value, problem = parse_identity_number(nik, "NIK")
+        problem = problem or nik_date_problem(value)
+        if problem:
+            raise MeetingError(problem, "nik")
+        data.nik = value
+    else:
+        data.nik = None
+    data.phone = (data.phone or "").strip() or None
+    data.position = (data.position or "").strip() or None
+    return data
+
+
+def add_participant(
+    meeting: Meeting, data: ParticipantData, *, user: Any, walk_in: bool = False
+) -> Participant:
+    if walk_in:
+        _require_state(meeting, states.ATTENDANCE_OPEN, _("Peserta tambahan"))
+    else:
+        _require_state(meeting, states.EDITABLE_PARTICIPANTS, _("Daftar undangan"))
+    data = _clean_participant(data)
+    # Through the relationship, so that a `meeting.participants` already loaded includes it.
+    participant = Participant(
+        meeting=meeting,
+        name=data.name,
+        unsur=data.unsur,
+        votes=data.votes,
+        position=data.position,
+        nik=data.nik,
+        phone=data.phone,
+        walk_in=walk_in,
+        present=walk_in,
+        checked_in_at=utcnow() if walk_in else None,
+        checked_in_by=user.id if walk_in else None,
+    )
+    db.session.add(participant)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise MeetingError(_("NIK ini sudah ada di daftar peserta."), "nik") from error
+    audit.record(
+        "meeting.participant_add",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"participant": participant.id, "walk_in": walk_in},
+    )
+    return participant
+
+
+def remove_participant(meeting: Meeting, participant: Participant, *, user: Any) -> None:
+    _require_state(meeting, states.EDITABLE_DETAILS, _("Daftar undangan"))
+    if db.session.execute(select(Vote.id).where(Vote.participant_id == participant.id)).first():
+        raise MeetingError(_("Peserta ini sudah memberi suara dan tidak dapat dihapus."))
+    db.session.delete(participant)
+    audit.record(
+        "meeting.participant_remove",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"participant": participant.id},
+    )
+    db.session.flush()
+    db.session.expire(meeting, ["participants"])  # a loaded list would still hold the deleted one
+
+
+def copy_previous_participants(meeting: Meeting, *, user: Any) -> int:
+    """Invite everyone invited to the village's previous meeting (not its walk-ins)."""
+    _require_state(meeting, states.EDITABLE_DETAILS, _("Daftar undangan"))
+    previous = db.session.execute(
+        select(Meeting)
+        .where(
+            Meeting.village_code == meeting.village_code,
+            Meeting.id != meeting.id,
+            Meeting.state != states.CANCELLED,
+        )
+        .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous is None:
+        raise MeetingError(_("Belum ada musyawarah sebelumnya di desa/kelurahan ini."))
+    # Someone already invited: the same NIK; without a NIK, the same name.
+    have_niks = {p.nik for p in meeting.participants if p.nik}
+    have_names = {p.name.lower() for p in meeting.participants}
+    added = 0
+    for old in previous.participants:
+        if old.walk_in or (old.nik in have_niks if old.nik else old.name.lower() in have_names):
+            continue
+        db.session.add(
+            Participant(
+                meeting=meeting,
+                name=old.name,
+                unsur=old.unsur,
+                votes=old.votes,
+                position=old.position,
+                nik=old.nik,
+                phone=old.phone,
+            )
+        )
+        added += 1
+    audit.record(
+        "meeting.participants_copy",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"from_meeting": previous.id, "added": added},
+    )
+    db.session.flush()
+    return added
+
+
+def check_in(meeting: Meeting, participant: Participant, *, user: Any, present: bool = True):
+    """One tap: present (or undo). Idempotent, safe under concurrent taps."""
+    _require_state(meeting, states.ATTENDANCE_OPEN, _("Kehadiran"))
+    if participant.walk_in and not present:
+        raise MeetingError(_("Peserta tambahan selalu tercatat hadir."))
+    result = db.session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id, Participant.present.is_not(present))
+        .values(
+            present=present,
+            checked_in_at=utcnow() if present else None,
+            checked_in_by=user.id if present else None,
+        )
+    )
+    if result.rowcount:
+        audit.record(
+            "meeting.check_in" if present else "meeting.check_out",
+            object_type="meeting",
+            object_id=meeting.id,
+            region_code=meeting.village_code,
+            details={"participant": participant.id},
+        )
+    db.session.flush()
+    db.session.refresh(participant)
+
+
+@dataclass
+class Attendance:
+    invited: int
+    invited_voters: int
+    present: int
+    present_invited_voters: int
+    present_voters: int
+    quorum_needed: int
+    quorum: bool
+
+
+def attendance(meeting: Meeting) -> Attendance:
+    rows = db.session.execute(
+        select(Participant.votes, Participant.walk_in, Participant.present, func.count())
+        .where(Participant.meeting_id == meeting.id)
+        .group_by(Participant.votes, Participant.walk_in, Participant.present)
+    ).all()
+    invited = invited_voters = present = present_invited_voters = present_voters = 0
+    for votes, walk_in, is_present, n in rows:
+        if not walk_in:
+            invited += n
+            if votes:
+                invited_voters += n
+        if is_present:
+            present += n
+            if votes:
+                present_voters += n
+                if not walk_in:
+                    present_invited_voters += n
+    # Quorum: present invited voters ≥ num/den of the invited voters (rounded up).
+    needed = -(-invited_voters * meeting.quorum_num // meeting.quorum_den)
+    return Attendance(
+        invited,
+        invited_voters,
+        present,
+        present_invited_voters,
+        present_voters,
+        needed,
+        invited_voters > 0 and present_invited_voters >= needed,
+    )
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def prelist(meeting: Meeting):
+    """The families the meeting decides about: the village's active register."""
+    return select(Household).where(
+        Household.village_code == meeting.village_code, Household.status == ACTIVE
+    )
+
+
+def add_removal(
+    meeting: Meeting,
+    household: Household,
+    *,
+    reason: str,
+    reason_text: str | None,
+    proposer: str,
+    proposer_name: str | None,
+    note: str | None,
+    user: Any,
+) -> Proposal:
+    _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
+    if reason not in REMOVAL_REASONS:
+        raise MeetingError(_("Pilih alasan keluar."), "reason")
+    if reason == "lainnya" and not (reason_text or "").strip():
+        raise MeetingError(_("Tuliskan alasan lainnya."), "reason_text")
+    return _new_proposal(
+        meeting,
+        household,
+        "keluar",
+        user=user,
+        reason=reason,
+        reason_text=(reason_text or "").strip() or None,
+        proposer=proposer,
+        proposer_name=proposer_name,
+        note=note,
+    )
+
+
+CORRECTABLE = ("alamat", "dusun", "rt", "rw")
+
+
+def add_correction(
+    meeting: Meeting,
+    household: Household,
+    *,
+    changes: dict[str, str],
+    remove_members: list[str],
+    proposer: str,
+    proposer_name: str | None,
+    note: str | None,
+    user: Any,
+    add_members: list[dict[str, str]] | None = None,
+) -> Proposal:
+    """Perbaikan: field changes shown before → after, members removed (by NIK) or added."""
+    _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
+    # RT/RW as the import keeps them: "2" is RT 002.
+    proposed = {
+        name: (padded(value) or "") if name in ("rt", "rw") else value.strip()
+        for name, value in changes.items()
+        if name in CORRECTABLE and value is not None
+    }
+    diff = {
+        name: [getattr(household, name), value]
+        for name, value in proposed.items()
+        if value != (getattr(household, name) or "")
+    }
+    member_niks = {m.nik for m in household.members}
+    gone = [nik for nik in remove_members if nik in member_niks]
+    added = _clean_members(add_members or [], field="new_members")
+    _check_not_proposed(meeting, added, field="new_members")
+    if not diff and not gone and not added:
+        raise MeetingError(_("Tidak ada perubahan yang diusulkan."))
+    details = {"fields": diff, "members_removed": gone, "members_added": added}
+    return _new_proposal(
+        meeting,
+        household,
+        "perbaikan",
+        user=user,
+        details=details,
+        proposer=proposer,
+        proposer_name=proposer_name,
+        note=note,
+    )
+
+
+def _clean_members(members: list[dict[str, str]], *, field: str) -> list[dict[str, Any]]:
+    """New members, validated like imported rows: NIK structure, not twice, not in the register."""
+    clean = []
+    seen: set[str] = set()
+    for member in members:
+        nik, problem = parse_identity_number(member.get("nik", ""), "NIK")
+        problem = problem or (nik and nik_date_problem(nik))
+        if problem:
+            raise MeetingError(problem, field)
+        if nik in seen:
+            raise MeetingError(_("NIK yang sama tercantum dua kali."), field)
+        if db.session.execute(select(Person.id).where(Person.nik == nik)).first():
+            raise MeetingError(_("NIK %(nik)s sudah terdaftar di register.", nik=nik), field)
+        name = (member.get("name") or "").strip()
+        if not name:
+            raise MeetingError(_("Nama anggota wajib diisi."), field)
+        seen.add(nik)
+        clean.append(
+            {
+                "nik": nik,
+                "name": name,
+                "relation": (member.get("relation") or "").strip().upper() or None,
+            }
+        )
+    return clean
+
+
+def _proposed_details(meeting: Meeting) -> list[dict[str, Any] | None]:
+    return list(
+        db.session.execute(
+            select(Proposal.details).where(
+                Proposal.meeting_id == meeting.id, Proposal.kind.in_(("baru", "perbaikan"))
+            )
+        ).scalars()
+    )
+
+
+def _check_not_proposed(meeting: Meeting, members: list[dict[str, Any]], *, field: str) -> None:
+    """Within one meeting, as within one import file, a new person is proposed once."""
+    if not members:
+        return
+    taken = {
+        m["nik"]
+        for details in _proposed_details(meeting)
+        for m in (details or {}).get("members", []) + (details or {}).get("members_added", [])
+    }
+    for member in members:
+        if member["nik"] in taken:
+            raise MeetingError(
+                _(
+                    "NIK %(nik)s sudah tercantum di usulan lain dalam musyawarah ini.",
+                    nik=member["nik"],
+                ),
+                field,
+            )
+
+
+def parse_member_lines(text: str) -> list[dict[str, str]]:
+    """Lines `NIK; nama; hubungan` as typed into the proposal forms."""
+    members = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split(";")]
+        members.append(
+            {
+                "nik": parts[0],
+                "name": parts[1] if len(parts) > 1 else "",
+                "relation": parts[2] if len(parts) > 2 else "",
+            }
+        )
+    return members
+
+
+def add_new_family(
+    meeting: Meeting,
+    *,
+    kk: str,
+    alamat: str | None,
+    rt: str | None,
+    rw: str | None,
+    members: list[dict[str, str]],
+    proposer: str,
+    proposer_name: str | None,
+    note: str | None,
+    user: Any,
+) -> Proposal:
+    """Usulan baru: a family with its members, validated like an imported row."""
+    _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
+    value, problem = parse_identity_number(kk, "No. KK")
+    if problem:
+        raise MeetingError(problem, "kk")
+    if db.session.execute(select(Household.id).where(Household.kk == value)).first():
+        raise MeetingError(_("No. KK ini sudah ada di register."), "kk")
+    if not members:
+        raise MeetingError(_("Isi minimal satu anggota keluarga."), "members")
+    if any((d or {}).get("kk") == value for d in _proposed_details(meeting)):
+        raise MeetingError(_("Keluarga ini sudah memiliki usulan di musyawarah ini."), "kk")
+    clean = _clean_members(members, field="members")
+    _check_not_proposed(meeting, clean, field="members")
+    details = {"kk": value, "alamat": alamat, "rt": padded(rt), "rw": padded(rw), "members": clean}
+    return _new_proposal(
+        meeting,
+        None,
+        "baru",
+        user=user,
+        details=details,
+        proposer=proposer,
+        proposer_name=proposer_name,
+        note=note,
+    )
+
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+PHOTO_MAX = 5 * 1024 * 1024
+
+
+def attach_photo(proposal: Proposal, data: bytes) -> None:
+    """Photo evidence: JPEG or PNG by content (not by name), at most 5 MB."""
+    from portal.blueprints.meetings.models import ProposalPhoto
+
+    if not data:
+        return
+    if len(data) > PHOTO_MAX:
+        raise MeetingError(_("Foto terlalu besar (maksimal 5 MB)."), "photo")
+    mimetype = next((m for magic, m in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    if mimetype is None:
+        raise MeetingError(_("Foto harus berformat JPEG atau PNG."), "photo")
+    existing = db.session.get(ProposalPhoto, proposal.id)
+    if existing is None:
+        db.session.add(ProposalPhoto(proposal_id=proposal.id, mimetype=mimetype, content=data))
+    else:
+        existing.mimetype, existing.content = mimetype, data
+    proposal.has_photo = True
+    db.session.flush()
+
+
+def _new_proposal(
+    meeting: Meeting, household: Household | None, kind: str, *, user: Any, **values: Any
+) -> Proposal:
+    if household is not None and household.village_code != meeting.village_code:
+        raise MeetingError(_("Keluarga ini bukan dari desa/kelurahan musyawarah ini."))
+    if household is not None and household.status != ACTIVE:  # not on the prelist
+        raise MeetingError(_("Keluarga ini tidak aktif di register."))
+    if values.get("proposer") not in PROPOSERS:
+        raise MeetingError(_("Pilih siapa yang mengusulkan."), "proposer")
+    proposal = Proposal(
+        meeting_id=meeting.id,
+        household_id=household.id if household else None,
+        kind=kind,
+        created_by=user.id,
+        **values,
+    )
+    db.session.add(proposal)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise MeetingError(_("Keluarga ini sudah memiliki usulan di musyawarah ini.")) from error
+    audit.record(
+        "meeting.proposal_add",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id, "kind": kind},
+    )
+    return proposal
+
+
+def withdraw_proposal(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
+    _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
+    if proposal.status != "open":
+        raise MeetingError(_("Usulan yang sudah diputuskan tidak dapat ditarik."))
+    if db.session.execute(select(Vote.id).where(Vote.proposal_id == proposal.id)).first():
+        raise MeetingError(_("Usulan yang sudah dipilih tidak dapat ditarik."))
+    db.session.delete(proposal)
+    audit.record(
+        "meeting.proposal_withdraw",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id},
+    )
+    db.session.flush()
+
+
+def set_disputed(meeting: Meeting, proposal: Proposal, disputed: bool, *, user: Any) -> None:
+    _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
+    if proposal.status != "open":
+        raise MeetingError(_("Usulan ini sudah diputuskan."))
+    proposal.disputed = disputed
+    _flush_versioned()
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _family_niks(proposal: Proposal, members_by_household: dict[int, set[str]] | None = None):
+    """NIKs of the family under discussion: its members, plus members a proposal would add."""
+    details = proposal.details or {}
+    if proposal.household_id is None:
+        niks = {m["nik"] for m in details.get("members", [])}
+    elif members_by_household is not None:
+        niks = set(members_by_household.get(proposal.household_id, set()))
+    else:
+        niks = set(
+            db.session.execute(
+                select(Person.nik).where(Person.household_id == proposal.household_id)
+            ).scalars()
+        )
+    niks.update(m["nik"] for m in details.get("members_added", []))
+    return niks
+
+
+def recused_ids(
+    meeting: Meeting, proposal: Proposal, members_by_household: dict[int, set[str]] | None = None
+) -> set[int]:
+    """Participants of the family under discussion (same NIK as a member) do not vote on it."""
+    niks = _family_niks(proposal, members_by_household)
+    return {p.id for p in meeting.participants if p.nik and p.nik in niks}
+
+
+def eligible_voters(meeting: Meeting, proposal: Proposal) -> list[Participant]:
+    recused = recused_ids(meeting, proposal)
+    return [p for p in meeting.participants if p.present and p.votes and p.id not in recused]
+
+
+def _decide(proposal: Proposal, accepted: bool, method: str, *, user: Any, voters: int) -> None:
+    proposal.status = "decided"
+    proposal.accepted = accepted
+    proposal.method = method
+    proposal.voters_present = voters
+    proposal.decided_at = utcnow()
+    proposal.decided_by = user.id
+
+
+def _open_for_decision(meeting: Meeting, proposal: Proposal) -> None:
+    _require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
+    if proposal.status != "open":
+        raise MeetingError(_("Usulan ini sudah diputuskan."))
+
+
+def decide_by_consensus(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
+    """Musyawarah mufakat: the chair records that all present agree; only while quorum holds."""
+    _open_for_decision(meeting, proposal)
+    if not attendance(meeting).quorum:
+        raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
+    _decide(proposal, True, "mufakat", user=user, voters=len(eligible_voters(meeting, proposal)))
+    audit.record(
+        "meeting.decide_consensus",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id},
+    )
+    _flush_versioned()
+
+
+def majority_reached(meeting: Meeting, yes: int, voters: int) -> bool:
+    """More than num/den of the present (non-recused) voters; abstentions count as present."""
+    return voters > 0 and yes * meeting.majority_den > voters * meeting.majority_num
+
+
+def record_tally(
+    meeting: Meeting, proposal: Proposal, *, yes: int, no: int, abstain: int, user: Any
+) -> None:
+    """Counts from a show of hands; their sum cannot exceed the present voters."""
+    _open_for_decision(meeting, proposal)
+    if min(yes, no, abstain) < 0:
+        raise MeetingError(_("Jumlah suara tidak boleh negatif."))
+    voters = len(eligible_voters(meeting, proposal))
+    if voters == 0:
+        raise MeetingError(_("Tidak ada peserta berhak suara yang hadir."))
+    if yes + no + abstain > voters:
+        raise MeetingError(
+            _(
+                "Jumlah suara (%(sum)d) melebihi peserta berhak suara yang hadir (%(n)d).",
+                sum=yes + no + abstain,
+                n=voters,
+            )
+        )
+    proposal.votes_yes, proposal.votes_no, proposal.votes_abstain = yes, no, abstain
+    _decide(proposal, majority_reached(meeting, yes, voters), "tally", user=user, voters=voters)
+    audit.record(
+        "meeting.decide_tally",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id, "yes": yes, "no": no, "abstain": abstain},
+    )
+    _flush_versioned()
+
+
+def open_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
+    _open_for_decision(meeting, proposal)
+    proposal.vote_mode = "named"
+    proposal.disputed = True
+    _flush_versioned()
+
+
+def cast_vote(
+    meeting: Meeting, proposal: Proposal, participant: Participant, choice: str, *, user: Any
+) -> None:
+    """A named vote; one per voter per item (a database constraint), changeable until closed."""
+    _open_for_decision(meeting, proposal)
+    if proposal.vote_mode != "named":
+        raise MeetingError(_("Pemungutan suara bernama belum dibuka untuk usulan ini."))
+    if choice not in ("setuju", "tidak_setuju", "abstain"):
+        raise MeetingError(_("Pilihan suara tidak dikenal."))
+    if participant.meeting_id != meeting.id or not (participant.present and participant.votes):
+        raise MeetingError(_("Peserta ini tidak hadir atau tidak memiliki hak suara."))
+    if participant.id in recused_ids(meeting, proposal):
+        raise MeetingError(_("Peserta ini anggota keluarga yang dibahas dan tidak ikut memilih."))
+    changed = db.session.execute(
+        update(Vote)
+        .where(Vote.proposal_id == proposal.id, Vote.participant_id == participant.id)
+        .values(choice=choice, updated_at=utcnow())
+    ).rowcount
+    if not changed:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Vote(proposal_id=proposal.id, participant_id=participant.id, choice=choice)
+                )
+        except IntegrityError:
+            # Another request inserted this voter's vote a moment ago: this one changes it.
+            db.session.execute(
+                update(Vote)
+                .where(Vote.proposal_id == proposal.id, Vote.participant_id == participant.id)
+                .values(choice=choice, updated_at=utcnow())
+            )
+    audit.record(
+        "meeting.vote",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id, "participant": participant.id, "choice": choice},
+    )
+    db.session.flush()
+
+
+def named_tally(proposal: Proposal) -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            select(Vote.choice, func.count())
+            .where(Vote.proposal_id == proposal.id)
+            .group_by(Vote.choice)
+        ).all()
+    )
+    return {choice: counts.get(choice, 0) for choice in ("setuju", "tidak_setuju", "abstain")}
+
+
+def close_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
+    _open_for_decision(meeting, proposal)
+    if proposal.vote_mode != "named":
+        raise MeetingError(_("Pemungutan suara bernama belum dibuka untuk usulan ini."))
+    eligible = eligible_voters(meeting, proposal)
+    allowed = {p.id for p in eligible}
+    counts = {"setuju": 0, "tidak_setuju": 0, "abstain": 0}
+    for vote in db.session.execute(select(Vote).where(Vote.proposal_id == proposal.id)).scalars():
+        if vote.participant_id in allowed:  # a voter who left meanwhile no longer counts
+            counts[vote.choice] += 1
+    voters = len(eligible)
+    if voters == 0:
+        raise MeetingError(_("Tidak ada peserta berhak suara yang hadir."))
+    proposal.votes_yes = counts["setuju"]
+    proposal.votes_no = counts["tidak_setuju"]
+    proposal.votes_abstain = counts["abstain"]
+    _decide(
+        proposal,
+        majority_reached(meeting, counts["setuju"], voters),
+        "named",
+        user=user,
+        voters=voters,
+    )
+    audit.record(
+        "meeting.decide_named",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposal": proposal.id, **counts},
+    )
+    _flush_versioned()
+
+
+def decide_batch(meeting: Meeting, *, user: Any) -> int:
+    """The undisputed open proposals, agreed by consensus in one act (quorum required)."""
+    _require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
+    if not attendance(meeting).quorum:
+        raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
+    items = (
+        db.session.execute(
+            select(Proposal).where(
+                Proposal.meeting_id == meeting.id,
+                Proposal.status == "open",
+                Proposal.disputed.is_(False),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not items:
+        raise MeetingError(_("Tidak ada usulan tanpa keberatan yang menunggu keputusan."))
+    # One query for the members of every family in the batch, not one per proposal.
+    members: dict[int, set[str]] = {}
+    household_ids = [p.household_id for p in items if p.household_id is not None]
+    for start in range(0, len(household_ids), 900):
+        for household_id, nik in db.session.execute(
+            select(Person.household_id, Person.nik).where(
+                Person.household_id.in_(household_ids[start : start + 900])
+            )
+        ):
+            members.setdefault(household_id, set()).add(nik)
+    voters = [p for p in meeting.participants if p.present and p.votes]
+    for proposal in items:
+        recused = recused_ids(meeting, proposal, members)
+        _decide(
+            proposal, True, "batch", user=user, voters=sum(1 for p in voters if p.id not in recused)
+        )
+    audit.record(
+        "meeting.decide_batch",
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details={"proposals": [p.id for p in items]},
+    )
+    _flush_versioned()
+    return len(items)
+
+
+# --- what the meeting page shows ----------------------------------------------------------
+
+
+def count_open(meeting: Meeting) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Proposal)
+            .where(Proposal.meeting_id == meeting.id, Proposal.status == "open")
+        )
+        or 0
+    )
+
+
+@dataclass
+class Summary:
+    attendance: Attendance
+    families: int
+    proposals: int
+    decided: int
+    open: int
+    tetap: int
+    keluar_by_reason: dict[str, int] = field(default_factory=dict)
+    baru: int = 0
+    perbaikan: int = 0
+
+
+def summary(meeting: Meeting) -> Summary:
+    """Counts per category as the meeting stands: accepted proposals take effect; a family with
+    no accepted proposal stays (tetap)."""
+    families = db.session.scalar(select(func.count()).select_from(prelist(meeting).subquery()))
+    rows = db.session.execute(
+        select(Proposal.kind, Proposal.reason, Proposal.status, Proposal.accepted, func.count())
+        .where(Proposal.meeting_id == meeting.id)
+        .group_by(Proposal.kind, Proposal.reason, Proposal.status, Proposal.accepted)
+    ).all()
+    result = Summary(attendance(meeting), families or 0, 0, 0, 0, families or 0)
+    for kind, reason, status, accepted, n in rows:
+        result.proposals += n
+        if status == "decided":
+            result.decided += n
+        else:
+            result.open += n
+        if not accepted:
+            continue
+        if kind == "keluar":
+            result.keluar_by_reason[reason] = result.keluar_by_reason.get(reason, 0) + n
+            result.tetap -= n
+        elif kind == "baru":
+            result.baru += n
+        else:
+            result.perbaikan += n
+            result.tetap -= n
+    return result
+
+
+def decided_list(meeting: Meeting) -> dict[str, list[Any]]:
+    """Who stays, leaves (with reason), is added, is corrected: what the berita acara locks."""
+    accepted_rows = (
+        db.session.execute(
+            select(Proposal)
+            .where(Proposal.meeting_id == meeting.id, Proposal.accepted.is_(True))
+            .order_by(Proposal.id)
+        )
+        .scalars()
+        .all()
+    )
+    accepted = {p.household_id: p for p in accepted_rows if p.household_id is not None}
+    result: dict[str, list[Any]] = {"tetap": [], "keluar": [], "baru": [], "perbaikan": []}
+    for household in db.session.execute(prelist(meeting).order_by(Household.kk)).scalars():
+        proposal = accepted.get(household.id)
+        if proposal is None:
+            result["tetap"].append(household)
+        else:
+            result[proposal.kind].append((household, proposal))
+    result["baru"] = [p for p in accepted_rows if p.household_id is None]
+    return result
+
+
+def set_rules(
+    kabupaten_code: str, *, quorum: tuple[int, int], majority: tuple[int, int], user: Any
+) -> KabupatenRules:
+    """The kabupaten's meeting rules; meetings created afterwards use them."""
+    if not (0 < quorum[0] <= quorum[1]):
+        raise MeetingError(_("Kuorum harus pecahan antara 0 dan 1, misalnya 2/3."))
+    if not (0 < majority[0] < majority[1]):
+        raise MeetingError(_("Keputusan suara harus pecahan di bawah 1, misalnya 1/2."))
+    rules = db.session.get(KabupatenRules, kabupaten_code)
+    before = None
+    if rules is None:
+        rules = KabupatenRules(kabupaten_code=kabupaten_code)
+        db.session.add(rules)
+    else:
+        before = [rules.quorum_num, rules.quorum_den, rules.majority_num, rules.majority_den]
+    rules.quorum_num, rules.quorum_den = quorum
+    rules.majority_num, rules.majority_den = majority
+    audit.record(
+        "meeting.rules",
+        object_type="kabupaten_rules",
+        object_id=kabupaten_code,
+        region_code=kabupaten_code,
+        details={"before": before, "after": [*quorum, *majority]},
+    )
+    db.session.flush()
+    return rules

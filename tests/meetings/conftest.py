@@ -1,0 +1,166 @@
+"""Fixtures of the meeting tests: users of every role, a village register, meetings in any state.
+
+Service layer only: the tests call `services` directly, commit where a request would end, and
+read back what the database holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit import AuditEntry
+from portal.blueprints.meetings import services, states
+from portal.blueprints.meetings.models import Meeting, MeetingMove, Participant, Proposal, Vote
+from portal.blueprints.register import synthetic
+from portal.blueprints.register.models import ACTIVE, Household
+from portal.blueprints.users.models import User
+from portal.extensions import db
+from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KAB_MUKOMUKO, KEC_IPUH, make_user
+from tests.register.conftest import csv_bytes, seed_register, village_of
+
+FAMILIES = 8
+
+
+@pytest.fixture
+def sekretaris(regions: None) -> User:
+    return make_user("sekretaris", DESA_PASAR_IPUH)
+
+
+@pytest.fixture
+def users(regions: None, sekretaris: User) -> dict[str, User]:
+    """One user of each role, all with Pasar Ipuh in scope."""
+    return {
+        "admin": make_user("admin", KAB_MUKOMUKO),
+        "sekretaris": sekretaris,
+        "camat": make_user("camat", KEC_IPUH),
+        "operator": make_user("operator", DESA_PASAR_IPUH),
+    }
+
+
+@pytest.fixture
+def register(regions: None) -> list[Household]:
+    """Pasar Ipuh's register (FAMILIES synthetic families) and a few families of Air Buluh."""
+    rows, _ = synthetic.generate(
+        [village_of(DESA_PASAR_IPUH)], families_per_village=FAMILIES, seed=11
+    )
+    seed_register(csv_bytes(rows), DESA_PASAR_IPUH)
+    rows, _ = synthetic.generate([village_of(DESA_AIR_BULUH)], families_per_village=2, seed=12)
+    seed_register(csv_bytes(rows), DESA_AIR_BULUH)
+    return families(DESA_PASAR_IPUH)
+
+
+def families(village_code: str) -> list[Household]:
+    return list(
+        db.session.execute(
+            select(Household)
+            .where(Household.village_code == village_code, Household.status == ACTIVE)
+            .order_by(Household.kk)
+        ).scalars()
+    )
+
+
+def meeting_data(**overrides: Any) -> services.MeetingData:
+    values: dict[str, Any] = {
+        "number": "001/MUSDES/XI/2026",
+        "meeting_date": date(2026, 11, 20),
+        "start_time": time(9, 0),
+        "place": "Balai Desa Pasar Ipuh",
+        "agenda": "Pemutakhiran DTSEN",
+        "chair_name": "Kepala Desa",
+        "notulen_name": "Sekretaris Desa",
+        "period": "2026-11",
+    }
+    values.update(overrides)
+    return services.MeetingData(**values)
+
+
+MakeMeeting = Callable[..., Meeting]
+
+
+@pytest.fixture
+def make_meeting(sekretaris: User) -> MakeMeeting:
+    """A meeting created by the service, then put into `state` directly (and committed)."""
+
+    def make(
+        state: str = states.DRAFT,
+        *,
+        village: str = DESA_PASAR_IPUH,
+        voters: int = 0,
+        meeting_date: date = date(2026, 11, 20),
+    ) -> Meeting:
+        meeting = services.create_meeting(
+            village, meeting_data(meeting_date=meeting_date), user=sekretaris
+        )
+        for i in range(voters):
+            invite(meeting, f"Peserta {i + 1}", user=sekretaris)
+        meeting.state = state
+        db.session.commit()
+        return meeting
+
+    return make
+
+
+def invite(
+    meeting: Meeting,
+    name: str,
+    *,
+    user: User,
+    unsur: str = "tokoh_masyarakat",
+    votes: bool = True,
+    nik: str | None = None,
+    walk_in: bool = False,
+) -> Participant:
+    """An invitee (or a walk-in). Invitations close when the session opens, so an invitee of a
+    meeting already in session is added as if invited before it opened."""
+    reopen = not walk_in and meeting.state == states.IN_SESSION
+    if reopen:
+        meeting.state = states.SCHEDULED
+    try:
+        return services.add_participant(
+            meeting,
+            services.ParticipantData(name=name, unsur=unsur, votes=votes, nik=nik),
+            user=user,
+            walk_in=walk_in,
+        )
+    finally:
+        if reopen:
+            meeting.state = states.IN_SESSION
+
+
+def count(model: Any, *where: Any) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def audit_count(action: str, **details: Any) -> int:
+    entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalars()
+    return sum(
+        1
+        for entry in entries
+        if all((entry.details or {}).get(key) == value for key, value in details.items())
+    )
+
+
+def moves_of(meeting: Meeting) -> list[MeetingMove]:
+    return list(
+        db.session.execute(
+            select(MeetingMove).where(MeetingMove.meeting_id == meeting.id).order_by(MeetingMove.id)
+        ).scalars()
+    )
+
+
+def reload(obj: Any) -> Any:
+    """The row as the database holds it now."""
+    db.session.expire_all()
+    return db.session.get(type(obj), obj.id)
+
+
+def all_counts() -> dict[str, int]:
+    return {
+        model.__tablename__: count(model)
+        for model in (Meeting, MeetingMove, Participant, Proposal, Vote, AuditEntry)
+    }
