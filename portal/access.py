@@ -115,10 +115,17 @@ def scoped_select(model: Any, user: Any = None):  # -> Select
     return db.select(model).where(in_scope(scope_column(model), user))
 
 
-def get_scoped_or_404(model: Any, ident: Any, user: Any = None) -> Any:
-    """Load by primary key inside the user's scope, or 404 (outside looks like missing)."""
+def get_scoped_or_404(model: Any, ident: Any, user: Any = None, *, lock: bool = False) -> Any:
+    """Load by primary key inside the user's scope, or 404 (outside looks like missing).
+
+    `lock`: SELECT … FOR UPDATE (PostgreSQL), so that a request changing the object decides on
+    its latest committed state; a second request waits for the first to commit.
+    """
     pk = model.__mapper__.primary_key[0]
-    obj = db.session.execute(scoped_select(model, user).where(pk == ident)).scalar_one_or_none()
+    stmt = scoped_select(model, user).where(pk == ident)
+    if lock:
+        stmt = stmt.with_for_update(of=model)
+    obj = db.session.execute(stmt).scalar_one_or_none()
     if obj is None:
         abort(404)
     return obj

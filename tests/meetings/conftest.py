@@ -164,3 +164,11 @@ def all_counts() -> dict[str, int]:
         model.__tablename__: count(model)
         for model in (Meeting, MeetingMove, Participant, Proposal, Vote, AuditEntry)
     }
+
+
+def everyone_present(*meetings: Meeting) -> None:
+    """Mark every participant present (the quorum holds), for tests about moves, not attendance."""
+    for meeting in meetings:
+        for participant in meeting.participants:
+            participant.present = True
+    db.session.commit()

@@ -64,3 +64,27 @@ def test_kabupaten_import_skips_only_the_busy_village(client, auth, regions, imp
     assert sorted(errors) == busy_rows
     assert all("sedang menjalankan musyawarah" in m[0] for m in errors.values())
     assert record.summary["families_in_file"] == 3  # Air Buluh's
+
+
+def test_kabupaten_import_cannot_move_a_family_out_of_a_busy_village(
+    client, auth, regions, importer
+):
+    from tests.register.conftest import seed_register
+
+    rows, _ = synthetic.generate([village_of(DESA_PASAR_IPUH)], families_per_village=3, seed=7)
+    seed_register(csv_bytes(rows), DESA_PASAR_IPUH)
+    _meeting_in(DESA_PASAR_IPUH, "in_session")
+    auth.login_as(make_user("admin", KAB_MUKOMUKO))
+    moved = [dict(row) for row in rows]
+    air_buluh = village_of(DESA_AIR_BULUH)
+    for row in moved:
+        row.update(kode_wilayah=air_buluh.code, desa_kelurahan=air_buluh.name)
+    record = importer.preview(csv_bytes(moved), KAB_MUKOMUKO)
+    assert record.summary["families_in_file"] == 0
+    messages = [m for ms in errors_by_row(record).values() for m in ms]
+    assert messages and all("sedang menjalankan musyawarah" in m for m in messages)
+    from portal.blueprints.register.models import Household
+
+    assert {h.village_code for h in db.session.execute(db.select(Household)).scalars()} == {
+        DESA_PASAR_IPUH
+    }

@@ -73,3 +73,44 @@ def test_invitations_close_when_the_session_opens(make_meeting, sekretaris):
         meeting, services.ParticipantData(name="Y", unsur="rt_rw"), user=sekretaris, walk_in=True
     )
     assert walk_in.present and walk_in.walk_in
+
+
+def test_a_named_vote_cannot_be_overridden_by_batch_tally_or_consensus(
+    make_meeting, sekretaris, register
+):
+    from tests.meetings.test_services import removal
+
+    meeting, people = session(make_meeting, sekretaris, invited=3, present=3)
+    proposal = removal(meeting, register[0], sekretaris)
+    services.open_named_vote(meeting, proposal, user=sekretaris)
+    for person in people:
+        services.cast_vote(meeting, proposal, person, "tidak_setuju", user=sekretaris)
+    db.session.commit()
+    for attempt in (
+        lambda: services.set_disputed(meeting, proposal, False, user=sekretaris),
+        lambda: services.record_tally(meeting, proposal, yes=3, no=0, abstain=0, user=sekretaris),
+        lambda: services.decide_by_consensus(meeting, proposal, user=sekretaris),
+    ):
+        with pytest.raises(services.MeetingError, match="Pemungutan suara bernama sedang berjalan"):
+            attempt()
+    with pytest.raises(services.MeetingError, match="Tidak ada usulan tanpa keberatan"):
+        services.decide_batch(meeting, user=sekretaris)
+    services.close_named_vote(meeting, proposal, user=sekretaris)
+    db.session.commit()
+    assert proposal.accepted is False and proposal.votes_no == 3
+
+
+def test_without_quorum_no_vote_counts_and_the_meeting_cannot_be_decided(
+    make_meeting, sekretaris, register
+):
+    from tests.meetings.test_services import removal
+
+    meeting, _ = session(make_meeting, sekretaris, invited=30, present=1)
+    proposal = removal(meeting, register[0], sekretaris)
+    db.session.commit()
+    with pytest.raises(services.MeetingError, match="Kuorum belum tercapai"):
+        services.record_tally(meeting, proposal, yes=1, no=0, abstain=0, user=sekretaris)
+    services.withdraw_proposal(meeting, proposal, user=sekretaris)
+    with pytest.raises(services.MeetingError, match="Kuorum belum tercapai"):
+        services.move(meeting, "decide", user=sekretaris)
+    assert meeting.state == states.IN_SESSION

@@ -19,6 +19,7 @@ from tests.meetings.conftest import (
     all_counts,
     audit_count,
     count,
+    everyone_present,
     invite,
     moves_of,
     reload,
@@ -96,6 +97,7 @@ def test_every_move_by_every_role_from_this_state(
 ) -> None:
     # Two invited voters, so that "open" has someone to count; no proposals, so "decide" may go.
     meeting = make_meeting(state, voters=2)
+    everyone_present(meeting)  # "decide" needs the quorum
     for move in states.MOVES:
         for role in ROLES:
             user = users[role]
@@ -159,6 +161,7 @@ def test_unknown_move_is_refused(make_meeting: MakeMeeting, sekretaris: User) ->
 
 def test_a_meeting_goes_through_its_life(make_meeting: MakeMeeting, sekretaris: User) -> None:
     meeting = make_meeting(states.DRAFT, voters=3)
+    everyone_present(meeting)
     for move in ("schedule", "open", "decide", "reopen", "decide"):
         services.move(meeting, move, user=sekretaris)
         db.session.commit()
@@ -180,6 +183,7 @@ def test_a_meeting_goes_through_its_life(make_meeting: MakeMeeting, sekretaris: 
 
 def test_reopen_keeps_the_first_opening_time(make_meeting: MakeMeeting, sekretaris: User) -> None:
     meeting = make_meeting(states.SCHEDULED, voters=1)
+    everyone_present(meeting)
     services.move(meeting, "open", user=sekretaris)
     db.session.commit()
     opened = reload(meeting).opened_at
@@ -282,6 +286,7 @@ def test_open_sees_a_voter_invited_in_the_same_request(
 
 def test_one_meeting_in_session_per_village(make_meeting: MakeMeeting, sekretaris: User) -> None:
     first = make_meeting(states.IN_SESSION, voters=1)
+    everyone_present(first)
     second = make_meeting(states.SCHEDULED, voters=1)
     with pytest.raises(services.MeetingError) as refused:
         services.move(second, "open", user=sekretaris)
@@ -377,8 +382,9 @@ def test_decide_refused_while_proposals_are_open(
 
 
 def test_reopen_lets_the_session_continue(make_meeting: MakeMeeting, sekretaris: User) -> None:
-    meeting = make_meeting(states.IN_SESSION, voters=2)
-    late = meeting.participants[1]
+    meeting = make_meeting(states.IN_SESSION, voters=3)
+    late = meeting.participants[2]
+    meeting.participants[0].present = meeting.participants[1].present = True  # quorum: 2 of 3
     services.move(meeting, "decide", user=sekretaris)
     db.session.commit()
     with pytest.raises(services.MeetingError):

@@ -33,7 +33,10 @@ LABELS = {"unsur": UNSUR_LABELS, "reason": REASON_LABELS, "proposer": PROPOSER_L
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return get_scoped_or_404(Meeting, meeting_id)
+    """The meeting in the user's scope. A POST locks its row: every change of a meeting checks
+    the state it has now, not the one another request is replacing (e.g. "decide" racing a
+    check-in)."""
+    return get_scoped_or_404(Meeting, meeting_id, lock=request.method == "POST")
 
 
 def _proposal(meeting: Meeting, proposal_id: int) -> Proposal:
@@ -157,7 +160,10 @@ def edit(meeting_id: int):
     if form.validate_on_submit():
         try:
             services.update_meeting(
-                meeting, _data(form), version=int(form.version.data or 0), user=current_user
+                meeting,
+                _data(form),
+                version=int(form.version.data) if (form.version.data or "").isdigit() else -1,
+                user=current_user,
             )
         except services.MeetingError as error:
             db.session.rollback()
@@ -179,7 +185,11 @@ def edit(meeting_id: int):
 def make_move(meeting_id: int, move: str):
     meeting = _meeting(meeting_id)
     if PlainForm().validate_on_submit() and _run(
-        services.move, meeting, move, user=current_user, note=request.form.get("note")
+        services.move,
+        meeting,
+        move,
+        user=current_user,
+        note=(request.form.get("note") or "")[:1000] or None,
     ):
         flash(_("Status musyawarah: %(state)s.", state=meeting.state_label), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
@@ -324,17 +334,6 @@ def invitation_list(meeting_id: int):
 # --- proposals and decisions ----------------------------------------------------------------
 
 
-def _proposals(meeting: Meeting) -> list[Proposal]:
-    return list(
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.meeting_id == meeting.id)
-            .options(selectinload(Proposal.household).selectinload(Household.members))
-            .order_by(Proposal.status.desc(), Proposal.id)
-        ).scalars()
-    )
-
-
 @bp.route("/<int:meeting_id>/usulan")
 @require("view_meetings")
 def proposals(meeting_id: int):
@@ -374,14 +373,23 @@ def proposals(meeting_id: int):
 @require("view_meetings")
 def families(meeting_id: int):
     """Pick a family of the prelist to propose about (search by POST: no NIK in the URL)."""
-    meeting = _meeting(meeting_id)
+    meeting = get_scoped_or_404(Meeting, meeting_id)  # a search changes nothing: no lock
     query = (request.form.get("q") or "").strip()[:100] if request.method == "POST" else ""
     if request.method == "POST" and not PlainForm().validate_on_submit():
         abort(400)
     page = db.paginate(
-        search_households(meeting.village_code, query), page=1, per_page=25, error_out=False
+        search_households(meeting.village_code, query).options(selectinload(Household.members)),
+        page=1,
+        per_page=25,
+        error_out=False,
     )
-    proposed = {p.household_id: p for p in _proposals(meeting) if p.household_id is not None}
+    proposed = set(
+        db.session.execute(
+            select(Proposal.household_id).where(
+                Proposal.meeting_id == meeting.id, Proposal.household_id.is_not(None)
+            )
+        ).scalars()
+    )
     return fragment_or_page(
         "meetings/families.html",
         "meetings/_families.html",

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
@@ -173,6 +174,8 @@ def move(meeting: Meeting, move_name: str, *, user: Any, note: str | None = None
         open_items = count_open(meeting)
         if open_items:
             raise MeetingError(_("Masih ada %(n)d usulan yang belum diputuskan.", n=open_items))
+        # A meeting that never had its quorum decided nothing (DOMAIN: meetings never held).
+        _quorum_required(meeting, _("keputusan musyawarah"))
         meeting.decided_at = utcnow()
     db.session.add(
         MeetingMove(
@@ -679,6 +682,8 @@ def set_disputed(meeting: Meeting, proposal: Proposal, disputed: bool, *, user: 
     _require_state(meeting, states.PROPOSALS_OPEN, _("Usulan"))
     if proposal.status != "open":
         raise MeetingError(_("Usulan ini sudah diputuskan."))
+    if proposal.vote_mode == "named" and not disputed:
+        raise MeetingError(_named_vote_under_way())
     proposal.disputed = disputed
     _flush_versioned()
 
@@ -725,6 +730,28 @@ def _decide(proposal: Proposal, accepted: bool, method: str, *, user: Any, voter
     proposal.decided_by = user.id
 
 
+def _named_vote_under_way() -> str:
+    return _(
+        "Pemungutan suara bernama sedang berjalan untuk usulan ini: tutup pemungutan suaranya "
+        "untuk memutuskan."
+    )
+
+
+def _quorum_required(meeting: Meeting, what: str) -> None:
+    """A decision of a meeting without quorum is no decision: refused, for every method."""
+    state = attendance(meeting)
+    if not state.quorum:
+        raise MeetingError(
+            _(
+                "Kuorum belum tercapai (hadir %(n)d dari %(need)d pemilih undangan yang "
+                "diperlukan): %(what)s tidak dapat dicatat.",
+                n=state.present_invited_voters,
+                need=state.quorum_needed,
+                what=what,
+            )
+        )
+
+
 def _open_for_decision(meeting: Meeting, proposal: Proposal) -> None:
     _require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
     if proposal.status != "open":
@@ -734,6 +761,8 @@ def _open_for_decision(meeting: Meeting, proposal: Proposal) -> None:
 def decide_by_consensus(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
     """Musyawarah mufakat: the chair records that all present agree; only while quorum holds."""
     _open_for_decision(meeting, proposal)
+    if proposal.vote_mode == "named":
+        raise MeetingError(_named_vote_under_way())
     if not attendance(meeting).quorum:
         raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
     _decide(proposal, True, "mufakat", user=user, voters=len(eligible_voters(meeting, proposal)))
@@ -757,11 +786,14 @@ def record_tally(
 ) -> None:
     """Counts from a show of hands; their sum cannot exceed the present voters."""
     _open_for_decision(meeting, proposal)
+    if proposal.vote_mode == "named":
+        raise MeetingError(_named_vote_under_way())
     if min(yes, no, abstain) < 0:
         raise MeetingError(_("Jumlah suara tidak boleh negatif."))
     voters = len(eligible_voters(meeting, proposal))
     if voters == 0:
         raise MeetingError(_("Tidak ada peserta berhak suara yang hadir."))
+    _quorum_required(meeting, _("hasil suara"))
     if yes + no + abstain > voters:
         raise MeetingError(
             _(
@@ -854,6 +886,7 @@ def close_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None
     voters = len(eligible)
     if voters == 0:
         raise MeetingError(_("Tidak ada peserta berhak suara yang hadir."))
+    _quorum_required(meeting, _("hasil suara"))
     proposal.votes_yes = counts["setuju"]
     proposal.votes_no = counts["tidak_setuju"]
     proposal.votes_abstain = counts["abstain"]
@@ -885,6 +918,7 @@ def decide_batch(meeting: Meeting, *, user: Any) -> int:
                 Proposal.meeting_id == meeting.id,
                 Proposal.status == "open",
                 Proposal.disputed.is_(False),
+                Proposal.vote_mode.is_(None),
             )
         )
         .scalars()
@@ -988,7 +1022,8 @@ def decided_list(meeting: Meeting) -> dict[str, list[Any]]:
     )
     accepted = {p.household_id: p for p in accepted_rows if p.household_id is not None}
     result: dict[str, list[Any]] = {"tetap": [], "keluar": [], "baru": [], "perbaikan": []}
-    for household in db.session.execute(prelist(meeting).order_by(Household.kk)).scalars():
+    families = prelist(meeting).order_by(Household.kk).options(selectinload(Household.members))
+    for household in db.session.execute(families).scalars():
         proposal = accepted.get(household.id)
         if proposal is None:
             result["tetap"].append(household)

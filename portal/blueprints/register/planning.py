@@ -161,7 +161,10 @@ def _load_members(households: dict[str, ExistingHousehold]) -> None:
             )
 
 
-def build_plan(validated: Validated, target_codes: set[str]) -> Plan:
+def build_plan(
+    validated: Validated, target_codes: set[str], frozen: frozenset[str] = frozenset()
+) -> Plan:
+    """`frozen`: villages whose meeting is under way; no family or member leaves them now."""
     issues: list[Issue] = []
     families = group_families(validated.rows)
     covered = {family.village_code for family in families.values()}
@@ -177,19 +180,22 @@ def build_plan(validated: Validated, target_codes: set[str]) -> Plan:
     # A KK already registered in a village this import may not touch.
     for kk, family in list(families.items()):
         holder = existing.get(kk)
-        if holder and holder.fields["village_code"] not in target_codes:
-            for member in family.members:
-                issues.append(
-                    Issue(
-                        member.row,
-                        "nomor_kk",
-                        _(
-                            "No. KK ini sudah terdaftar di desa/kelurahan lain (%(code)s); "
-                            "pindah antarwilayah diputuskan oleh wilayah asal.",
-                            code=holder.fields["village_code"],
-                        ),
-                    )
+        holder_village = holder.fields["village_code"] if holder else None
+        if holder and (holder_village not in target_codes or holder_village in frozen):
+            if holder_village in frozen:
+                message = _(
+                    "No. KK ini terdaftar di %(code)s yang sedang menjalankan musyawarah; "
+                    "keluarganya tidak dipindahkan sampai berita acaranya dikunci.",
+                    code=holder_village,
                 )
+            else:
+                message = _(
+                    "No. KK ini sudah terdaftar di desa/kelurahan lain (%(code)s); "
+                    "pindah antarwilayah diputuskan oleh wilayah asal.",
+                    code=holder_village,
+                )
+            for member in family.members:
+                issues.append(Issue(member.row, "nomor_kk", message))
             validated.rejected_ids.add(kk)
             del families[kk]
 
@@ -235,7 +241,9 @@ def build_plan(validated: Validated, target_codes: set[str]) -> Plan:
             # A family of a covered village that the file no longer lists is removed by this
             # same plan: its members may move like those of a family the file rewrites.
             leaving = other_status == ACTIVE and other_village in covered
-            if other_kk in families or other_status == REMOVED or leaving:
+            if other_village not in frozen and (
+                other_kk in families or other_status == REMOVED or leaving
+            ):
                 plan.moved_persons[member.nik] = home[0]  # leaves a family the file rewrites
                 continue
             issues.append(

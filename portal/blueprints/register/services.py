@@ -154,7 +154,7 @@ def analyse(
         on_progress=on_progress,
         busy_codes=frozenset(busy),
     )
-    plan = build_plan(validated, targets)
+    plan = build_plan(validated, targets, frozenset(busy))
     return Analysis(table, validated, plan)
 
 
