@@ -48,6 +48,17 @@ class MeetingError(ValueError):
         self.field = field
 
 
+def _audit(meeting: Meeting, action: str, details: dict[str, Any] | None = None) -> None:
+    """The audit entry of a change to a meeting, in the same transaction."""
+    audit.record(
+        action,
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details=details,
+    )
+
+
 def _require_state(meeting: Meeting, allowed: tuple[str, ...], what: str) -> None:
     if meeting.state not in allowed:
         raise MeetingError(
@@ -132,12 +143,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, version: int, user: A
     _check_data(data)
     for name, value in vars(data).items():
         setattr(meeting, name, value.strip() if isinstance(value, str) else value)
-    audit.record(
-        "meeting.update",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-    )
+    _audit(meeting, "meeting.update")
     _flush_versioned()
 
 
@@ -187,13 +193,7 @@ def move(meeting: Meeting, move_name: str, *, user: Any, note: str | None = None
             note=note,
         )
     )
-    audit.record(
-        f"meeting.{move_name}",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"from": meeting.state, "to": step.target},
-    )
+    _audit(meeting, f"meeting.{move_name}", {"from": meeting.state, "to": step.target})
     meeting.state = step.target
     try:
         _flush_versioned()
@@ -267,13 +267,7 @@ def add_participant(
     except IntegrityError as error:
         db.session.rollback()
         raise MeetingError(_("NIK ini sudah ada di daftar peserta."), "nik") from error
-    audit.record(
-        "meeting.participant_add",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"participant": participant.id, "walk_in": walk_in},
-    )
+    _audit(meeting, "meeting.participant_add", {"participant": participant.id, "walk_in": walk_in})
     return participant
 
 
@@ -282,13 +276,7 @@ def remove_participant(meeting: Meeting, participant: Participant, *, user: Any)
     if db.session.execute(select(Vote.id).where(Vote.participant_id == participant.id)).first():
         raise MeetingError(_("Peserta ini sudah memberi suara dan tidak dapat dihapus."))
     db.session.delete(participant)
-    audit.record(
-        "meeting.participant_remove",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"participant": participant.id},
-    )
+    _audit(meeting, "meeting.participant_remove", {"participant": participant.id})
     db.session.flush()
     db.session.expire(meeting, ["participants"])  # a loaded list would still hold the deleted one
 
@@ -327,13 +315,7 @@ def copy_previous_participants(meeting: Meeting, *, user: Any) -> int:
             )
         )
         added += 1
-    audit.record(
-        "meeting.participants_copy",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"from_meeting": previous.id, "added": added},
-    )
+    _audit(meeting, "meeting.participants_copy", {"from_meeting": previous.id, "added": added})
     db.session.flush()
     return added
 
@@ -651,13 +633,7 @@ def _new_proposal(
     except IntegrityError as error:
         db.session.rollback()
         raise MeetingError(_("Keluarga ini sudah memiliki usulan di musyawarah ini.")) from error
-    audit.record(
-        "meeting.proposal_add",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id, "kind": kind},
-    )
+    _audit(meeting, "meeting.proposal_add", {"proposal": proposal.id, "kind": kind})
     return proposal
 
 
@@ -668,13 +644,7 @@ def withdraw_proposal(meeting: Meeting, proposal: Proposal, *, user: Any) -> Non
     if db.session.execute(select(Vote.id).where(Vote.proposal_id == proposal.id)).first():
         raise MeetingError(_("Usulan yang sudah dipilih tidak dapat ditarik."))
     db.session.delete(proposal)
-    audit.record(
-        "meeting.proposal_withdraw",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id},
-    )
+    _audit(meeting, "meeting.proposal_withdraw", {"proposal": proposal.id})
     db.session.flush()
 
 
@@ -766,13 +736,7 @@ def decide_by_consensus(meeting: Meeting, proposal: Proposal, *, user: Any) -> N
     if not attendance(meeting).quorum:
         raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
     _decide(proposal, True, "mufakat", user=user, voters=len(eligible_voters(meeting, proposal)))
-    audit.record(
-        "meeting.decide_consensus",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id},
-    )
+    _audit(meeting, "meeting.decide_consensus", {"proposal": proposal.id})
     _flush_versioned()
 
 
@@ -804,12 +768,10 @@ def record_tally(
         )
     proposal.votes_yes, proposal.votes_no, proposal.votes_abstain = yes, no, abstain
     _decide(proposal, majority_reached(meeting, yes, voters), "tally", user=user, voters=voters)
-    audit.record(
+    _audit(
+        meeting,
         "meeting.decide_tally",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id, "yes": yes, "no": no, "abstain": abstain},
+        {"proposal": proposal.id, "yes": yes, "no": no, "abstain": abstain},
     )
     _flush_versioned()
 
@@ -852,12 +814,10 @@ def cast_vote(
                 .where(Vote.proposal_id == proposal.id, Vote.participant_id == participant.id)
                 .values(choice=choice, updated_at=utcnow())
             )
-    audit.record(
+    _audit(
+        meeting,
         "meeting.vote",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id, "participant": participant.id, "choice": choice},
+        {"proposal": proposal.id, "participant": participant.id, "choice": choice},
     )
     db.session.flush()
 
@@ -897,13 +857,7 @@ def close_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None
         user=user,
         voters=voters,
     )
-    audit.record(
-        "meeting.decide_named",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposal": proposal.id, **counts},
-    )
+    _audit(meeting, "meeting.decide_named", {"proposal": proposal.id, **counts})
     _flush_versioned()
 
 
@@ -942,13 +896,7 @@ def decide_batch(meeting: Meeting, *, user: Any) -> int:
         _decide(
             proposal, True, "batch", user=user, voters=sum(1 for p in voters if p.id not in recused)
         )
-    audit.record(
-        "meeting.decide_batch",
-        object_type="meeting",
-        object_id=meeting.id,
-        region_code=meeting.village_code,
-        details={"proposals": [p.id for p in items]},
-    )
+    _audit(meeting, "meeting.decide_batch", {"proposals": [p.id for p in items]})
     _flush_versioned()
     return len(items)
 
