@@ -10,6 +10,8 @@ portal is served by gunicorn (2 sync workers) on 127.0.0.1 and loaded with wrk (
 
 - bare page: a separate Flask app (bench/bare_app.py) under gunicorn with the same 2 workers,
   serving a constant HTML body of exactly the meeting page's byte size, measured in the same run;
+- authenticated no-op: GET /sehat with the session cookie (the user loaded as on every page,
+  SELECT 1, 16 bytes of JSON), against a bare page of its size: the floor of any portal page;
 - meeting page GET /musyawarah/<id>, proposals page GET /musyawarah/<id>/usulan (50 a page);
 - check-in POST /musyawarah/<id>/peserta/<pid>/hadir (htmx): "repeat" taps hadir=1 on the 24
   voters already present (idempotent, no row changes), "toggle" sets the 16 observers present
@@ -581,6 +583,11 @@ def run_database(label: str, url: str, schema: str | None, tmp: Path, options) -
             pages[name] = (path, len(body))
         shown = body.count(b'<li id="usulan-')  # the proposals page: 50 proposals a page
         assert shown == 50, shown
+        # The floor: GET /sehat with the session cookie loads the user (as every page does),
+        # runs SELECT 1 and answers 16 bytes of JSON. No view can cost less on this stack.
+        status, _, body = fetch(port, "GET", "/sehat", cookie=cookie)
+        assert status == 200, status
+        pages["noop"] = ("/sehat", len(body))
         text = fetch(port, "GET", pages["meeting"][0], cookie=cookie)[2].decode()
         assert f"0/{PROPOSALS}" in text, "summary should show 0/500 decided"
         for _name, (_, size) in pages.items():
@@ -599,6 +606,8 @@ def run_database(label: str, url: str, schema: str | None, tmp: Path, options) -
             (check_in.format(p), "hadir=1") for p in ids["observers"]
         ]
         cases = [
+            ("bare page (no-op size)", bare_port, "GET", [(f"/{pages['noop'][1]}", "")], base),
+            ("authenticated no-op /sehat", port, "GET", [("/sehat", "")], base),
             ("bare page (meeting size)", bare_port, "GET", [(f"/{pages['meeting'][1]}", "")], base),
             ("meeting page", port, "GET", [(pages["meeting"][0], "")], base),
             (
@@ -734,6 +743,8 @@ def summarise(label: str, result: dict, rounds: int) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     sizes = {
+        "bare page (no-op size)": result["pages"]["noop"][1],
+        "authenticated no-op /sehat": result["pages"]["noop"][1],
         "bare page (meeting size)": result["pages"]["meeting"][1],
         "meeting page": result["pages"]["meeting"][1],
         "bare page (proposals size)": result["pages"]["proposals"][1],
@@ -754,6 +765,7 @@ def summarise(label: str, result: dict, rounds: int) -> None:
     for page, bare in (
         ("meeting page", "bare page (meeting size)"),
         ("proposals page", "bare page (proposals size)"),
+        ("authenticated no-op /sehat", "bare page (no-op size)"),
     ):
         per_round = [p["rps"] / b["rps"] for p, b in zip(by_name[page], by_name[bare], strict=True)]
         ratios.append((page, statistics.median(per_round), per_round))

@@ -8,7 +8,16 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import (
+    babel,
+    check_limits_in_views_only,
+    csrf,
+    db,
+    htmx,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    check_limits_in_views_only(app)
     init_login(app)
     i18n.init_app(app)
 
@@ -46,4 +56,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.cli import register_cli
 
     register_cli(app)
+    if not app.config.get("BA_SIGNING_PKCS12"):
+        # The berita acara's signing key: made once, at first start, in instance/signing/.
+        from portal.blueprints.berita_acara.signing import ensure_key
+
+        try:
+            ensure_key(app.instance_path)
+        except OSError as error:  # a read-only instance folder: signing will say so
+            app.logger.warning("signing key not created: %s", error)
     return app

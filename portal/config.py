@@ -49,6 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MIN_LENGTH": 10,
     "HUEY_IMMEDIATE": False,  # tests: run background jobs at once, in the caller
     "HUEY_SQLITE_PATH": None,  # default: instance/huey.sqlite
+    # Berita acara. The verification address printed in the PDF's QR code: set it to the
+    # portal's public address (e.g. https://musyawarah.example.go.id); default: the request's.
+    "PUBLIC_BASE_URL": None,
+    "BA_SIGNING_PKCS12": None,  # path of a PKCS#12 file; default: key made in instance/signing/
+    "BA_SIGNING_PASSWORD": None,
+    "BA_JOB_TIMEOUT": 900,  # seconds after which an unfinished generation may be asked again
+    "BA_SCAN_MAX_BYTES": 10 * 1024 * 1024,
+    "BA_RENDER_WORKERS": None,  # parallel PDF render processes; default: one per core
+    "VERIFY_UPLOAD_LIMIT": "20 per hour",  # public PDF checks per address
     "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106 low-memory profile)
     "ARGON2_MEMORY_COST": 65536,  # KiB
 }

@@ -45,6 +45,19 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def check_limits_in_views_only(app: Any) -> None:
+    """Drop Flask-Limiter's check before every request (~0.15 ms each). It serves default,
+    application-wide and blueprint limits, which the portal has none of; a view's own
+    `@limiter.limit` checks itself when the view is called. Kept if such limits are configured."""
+    if any(
+        app.config.get(key)
+        for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+    ):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in hooks if f != limiter._check_request_limit]
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """SQLite enforces foreign keys only when asked; WAL lets the worker write while pages read."""

@@ -1,6 +1,7 @@
 """Every model, imported in one place so that Alembic sees the whole metadata."""
 
 from portal.audit import AuditEntry
+from portal.blueprints.berita_acara.models import BeritaAcara, SigningCertificate
 from portal.blueprints.meetings.models import (
     KabupatenRules,
     Meeting,
@@ -22,6 +23,7 @@ from portal.blueprints.users.models import User
 
 __all__ = [
     "AuditEntry",
+    "BeritaAcara",
     "Household",
     "HouseholdEvent",
     "KabupatenRules",
@@ -34,6 +36,7 @@ __all__ = [
     "Region",
     "RegisterImport",
     "RegisterImportFile",
+    "SigningCertificate",
     "User",
     "Vote",
 ]

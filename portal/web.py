@@ -59,11 +59,18 @@ def navigation() -> list[tuple[str, Any, bool]]:
     return items
 
 
+class _Navigation:
+    """`navigation()`, worked out only when a page's menu is drawn (not for htmx fragments)."""
+
+    def __iter__(self):
+        return iter(navigation())
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {
-            "navigation": navigation(),
+            "navigation": _Navigation(),
             "can": can,
             "register_name": current_app.config["REGISTER_NAME"],
             "show_id": shown_id,

@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.demo import DEMO_PASSWORD, seed, seed_meeting, seed_prelists
+from portal.demo import DEMO_PASSWORD, seed, seed_meeting, seed_meeting_states, seed_prelists
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ ARGS = [
 ]
 # (login, [(name, path)])
 PAGES = [
-    (None, [("login", "/masuk")]),
+    (None, [("login", "/masuk"), ("verification", "/verifikasi/{code}")]),
     (
         "admin.mukomuko",
         [
@@ -53,6 +53,8 @@ PAGES = [
             ("meeting", "/musyawarah/1"),
             ("meeting-participants", "/musyawarah/1/peserta"),
             ("meeting-proposals", "/musyawarah/1/usulan"),
+            ("meeting-locked", "/musyawarah/2"),
+            ("meeting-decided", "/musyawarah/3"),
         ],
     ),
     ("operator.ipuh", [("home-operator", "/")]),
@@ -107,7 +109,11 @@ def main(out: Path) -> None:
         seed_prelists()
         seed_meeting()
         db.session.commit()
+        seed_meeting_states()
+        from portal.blueprints.berita_acara.models import BeritaAcara
         from portal.blueprints.register.models import Household
+
+        code = db.session.execute(db.select(BeritaAcara.verify_code)).scalar_one()
 
         household = db.session.execute(
             db.select(Household.id).where(Household.village_code == "1706052006").limit(1)
@@ -134,7 +140,7 @@ def main(out: Path) -> None:
                         page.click("button[type=submit]")
                         page.wait_for_url(f"{base}/")
                     for name, path in pages:
-                        page.goto(base + path.format(household=household))
+                        page.goto(base + path.format(household=household, code=code))
                         page.screenshot(path=str(out / f"{name}-{suffix}.png"), full_page=True)
                     context.close()
             browser.close()

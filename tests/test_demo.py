@@ -55,3 +55,19 @@ def test_every_demo_user_logs_in_and_sees_home(runner, client, demo):
         )
         == 1
     )
+
+
+def test_seed_leaves_a_meeting_in_every_state_and_a_signed_berita_acara(runner, app):
+    from pathlib import Path
+
+    from portal.blueprints.berita_acara.models import BeritaAcara
+    from portal.blueprints.meetings.models import Meeting
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    states = sorted(db.session.execute(db.select(Meeting.state)).scalars())
+    assert states == ["decided", "in_session", "locked", "scheduled"]
+    ba = db.session.execute(db.select(BeritaAcara)).scalar_one()
+    assert ba.status == "done", ba.error
+    copy = Path(app.instance_path) / "demo" / f"berita-acara-{ba.meeting_id}.pdf"
+    assert copy.read_bytes() == ba.pdf

@@ -12,6 +12,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.berita_acara import bp as ba_bp
+    from portal.blueprints.berita_acara import public_bp as verification_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.meetings import bp as meetings_bp
     from portal.blueprints.regions import bp as regions_bp
@@ -24,3 +26,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp, url_prefix="/admin/pengguna")
     app.register_blueprint(register_bp, url_prefix="/keluarga")
     app.register_blueprint(meetings_bp, url_prefix="/musyawarah")
+    app.register_blueprint(ba_bp, url_prefix="/musyawarah")
+    app.register_blueprint(verification_bp, url_prefix="/verifikasi")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -116,7 +116,7 @@ def seed_meeting() -> bool:
         village,
         meetings.MeetingData(
             number="001/MUSDES-DTSEN/XI/2026",
-            meeting_date=date.today(),
+            meeting_date=date.today() + timedelta(days=7),
             start_time=None,
             place="Balai Desa Pasar Ipuh",
             agenda="Verifikasi dan validasi DTSEN periode ini",
@@ -184,6 +184,127 @@ def seed_meeting() -> bool:
     return True
 
 
+DEMO_INVITEES = (
+    ("Kepala Desa Pasar Ipuh", "kepala_desa", True),
+    ("Ketua BPD", "bpd_lpm", True),
+    ("Ketua RT 001", "rt_rw", True),
+    ("Ketua RT 002", "rt_rw", True),
+    ("Tokoh Masyarakat", "tokoh_masyarakat", True),
+    ("Tokoh Agama", "tokoh_agama", True),
+    ("Pendamping PKH", "pendamping_pkh", False),
+)
+
+
+def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str):
+    """A past (or running) musdes of Pasar Ipuh taken to `stage`: in_session, decided, locked."""
+    from portal.blueprints.meetings import services as meetings
+    from portal.blueprints.register.models import Household
+
+    village = "1706052006"
+    day = date.today() - timedelta(days=days_ago)
+    meeting = meetings.create_meeting(
+        village,
+        meetings.MeetingData(
+            number=number,
+            meeting_date=day,
+            start_time=None,
+            place="Balai Desa Pasar Ipuh",
+            agenda="Verifikasi dan validasi DTSEN",
+            chair_name="Kepala Desa Pasar Ipuh",
+            notulen_name="Sekretaris Desa Pasar Ipuh",
+            period=day.strftime("%Y-%m"),
+        ),
+        user=secretary,
+    )
+    for name, unsur, votes in DEMO_INVITEES:
+        meetings.add_participant(
+            meeting, meetings.ParticipantData(name=name, unsur=unsur, votes=votes), user=secretary
+        )
+    db.session.refresh(meeting)
+    meetings.move(meeting, "schedule", user=secretary)
+    meetings.move(meeting, "open", user=secretary)
+    for participant in meeting.participants[: 5 if stage == "in_session" else None]:
+        meetings.check_in(meeting, participant, user=secretary)
+    offset = {"locked": 3, "decided": 6, "in_session": 9}[stage]
+    families = (
+        db.session.execute(
+            db.select(Household)
+            .where(Household.village_code == village)
+            .order_by(Household.id)
+            .offset(offset)
+            .limit(3)
+        )
+        .scalars()
+        .all()
+    )
+    for family, reason in zip(families, ("meninggal", "pindah", "sudah_mampu"), strict=False):
+        proposal = meetings.add_removal(
+            meeting,
+            family,
+            reason=reason,
+            reason_text=None,
+            proposer="rt_rw",
+            proposer_name="Ketua RT 001",
+            note=None,
+            user=secretary,
+        )
+        if stage == "in_session":
+            continue
+        if reason == "sudah_mampu":
+            meetings.record_tally(meeting, proposal, yes=3, no=2, abstain=1, user=secretary)
+        else:
+            meetings.decide_by_consensus(meeting, proposal, user=secretary)
+    if stage != "in_session":
+        meetings.move(meeting, "decide", user=secretary)
+    db.session.flush()
+    return meeting
+
+
+def seed_meeting_states() -> list[str]:
+    """Pasar Ipuh's earlier meetings, one in each state the portal has: locked (with its signed
+    berita acara, also copied to instance/demo/), decided, in session. Skipped when Pasar Ipuh
+    already has meetings beyond the scheduled one."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal.blueprints.berita_acara import services as berita_acara
+    from portal.blueprints.meetings.models import Meeting
+
+    village = "1706052006"
+    if (
+        db.session.execute(
+            db.select(db.func.count()).where(Meeting.village_code == village)
+        ).scalar_one()
+        > 1
+    ):
+        return []
+    secretary = db.session.execute(
+        db.select(User).where(User.username == "sekdes.pasaripuh")
+    ).scalar_one()
+    made = []
+    locked = _earlier_meeting(
+        secretary, number="001/MUSDES-DTSEN/IX/2026", days_ago=61, stage="locked"
+    )
+    ba = berita_acara.request_lock(locked, user=secretary)
+    db.session.commit()
+    berita_acara.generate(ba.id)
+    ba = berita_acara.of_meeting(locked.id)
+    if ba is not None and ba.status == "done":
+        folder = Path(current_app.instance_path) / "demo"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"berita-acara-{locked.id}.pdf").write_bytes(ba.pdf)
+        made.append(f"dikunci (berita acara: instance/demo/berita-acara-{locked.id}.pdf)")
+    else:
+        made.append(f"diputuskan; berita acara gagal: {ba.error if ba else '?'}")
+    _earlier_meeting(secretary, number="002/MUSDES-DTSEN/X/2026", days_ago=30, stage="decided")
+    made.append("diputuskan")
+    _earlier_meeting(secretary, number="003/MUSDES-DTSEN/XI/2026", days_ago=0, stage="in_session")
+    made.append("sedang berlangsung")
+    db.session.commit()
+    return made
+
+
 def _demo_village_codes() -> list[str]:
     import csv
 
@@ -226,8 +347,11 @@ def seed_command() -> None:
     villages = seed_prelists()
     made_meeting = seed_meeting()
     db.session.commit()
+    states_made = seed_meeting_states()
     if made_meeting:
         click.echo("Musdes demo terjadwal di Desa Pasar Ipuh (masuk sebagai sekdes.pasaripuh).")
+    if states_made:
+        click.echo("Musdes Pasar Ipuh sebelumnya: " + "; ".join(states_made) + ".")
     if villages:
         click.echo(f"Prelist sintetis dibuat untuk {villages} desa/kelurahan demo.")
     click.echo("Data demo siap. Masuk di http://127.0.0.1:5000 dengan:")

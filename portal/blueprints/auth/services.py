@@ -7,10 +7,16 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
 
 from portal.blueprints.users.models import User
 from portal.extensions import db, login_manager
+
+# The user of a request, loaded by a statement built once (`db.session.get` builds its query
+# anew each time); the region is loaded only where a page shows it.
+_USER_BY_ID = select(User).where(User.id == bindparam("id")).options(lazyload(User.region))
 
 # Endpoints a user who must change their password may still reach.
 _OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "main.set_language"}
@@ -29,7 +35,7 @@ def init_login(app: Flask) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_USER_BY_ID, {"id": int(user_id)}).scalar_one_or_none()
         if user is None or not user.active or user.session_token != token:
             return None
         return user

@@ -162,3 +162,4 @@ class RulesForm(FlaskForm):
     majority_den = IntegerField(
         _l("Keputusan suara: penyebut"), validators=[NumberRange(min=2, max=99)]
     )
+    ba_camat_block = BooleanField(_l('Berita acara memuat blok "Mengetahui, Camat"'))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -261,5 +262,7 @@ class KabupatenRules(db.Model):
     quorum_den: Mapped[int] = mapped_column(SmallInteger, default=3)
     majority_num: Mapped[int] = mapped_column(SmallInteger, default=1)
     majority_den: Mapped[int] = mapped_column(SmallInteger, default=2)
+    # "Mengetahui, Camat …" signature block on the berita acara.
+    ba_camat_block: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __scope_column__ = "kabupaten_code"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import functools
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import can, get_scoped_or_404, require, scoped_select
@@ -40,29 +42,60 @@ def _meeting(meeting_id: int) -> Meeting:
 
 
 def _proposal(meeting: Meeting, proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = _by_id(Proposal, proposal_id)
     if proposal is None or proposal.meeting_id != meeting.id:
         abort(404)
     return proposal
 
 
 def _participant(meeting: Meeting, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
+    participant = _by_id(Participant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         abort(404)
     return participant
 
 
-def _run(action, *args, **kwargs) -> bool:
-    """Call a service; on a refusal flash its message and roll back. True when it went through."""
+def _by_id(model, ident: int):
+    """The row by primary key, through a statement built once (`db.session.get` builds its
+    query anew on every call)."""
+    return db.session.execute(_by_id_statement(model), {"ident": ident}).scalar_one_or_none()
+
+
+@functools.cache
+def _by_id_statement(model):
+    return select(model).where(model.__mapper__.primary_key[0] == bindparam("ident"))
+
+
+def _attempt(action, *args, **kwargs) -> bool:
+    """Call a service; on a refusal flash its message and roll back. True when it went through
+    (not committed yet)."""
     try:
         action(*args, **kwargs)
     except services.MeetingError as error:
         db.session.rollback()
         flash(error.message, "error")
         return False
+    return True
+
+
+def _run(action, *args, **kwargs) -> bool:
+    """`_attempt`, then commit. True when it went through."""
+    if not _attempt(action, *args, **kwargs):
+        return False
     db.session.commit()
     return True
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit, and let the objects already loaded (the user, the meeting, its rows) keep the state
+    just committed instead of expiring: the htmx answer rendered next loads none of them again."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _data(form: MeetingForm) -> services.MeetingData:
@@ -105,6 +138,7 @@ def rules():
                 current_user.region_code,
                 quorum=(form.quorum_num.data, form.quorum_den.data),
                 majority=(form.majority_num.data, form.majority_den.data),
+                camat_block=bool(form.ba_camat_block.data),
                 user=current_user,
             )
         except services.MeetingError as error:
@@ -294,23 +328,31 @@ def check_in(meeting_id: int, participant_id: int):
     meeting = _meeting(meeting_id)
     participant = _participant(meeting, participant_id)
     present = request.form.get("hadir", "1") == "1"
-    ok = PlainForm().validate_on_submit() and _run(
+    form = PlainForm()
+    ok = form.validate_on_submit() and _attempt(
         services.check_in, meeting, participant, user=current_user, present=present
     )
-    if htmx:
+    if not htmx:
+        if ok:
+            db.session.commit()
+        return redirect(url_for("meetings.participants", meeting_id=meeting_id))
+    if not ok:  # rolled back (or nothing done): show the rows as they are now
         meeting = _meeting(meeting_id)
         participant = _participant(meeting, participant_id)
-        return render_template(
-            "meetings/_check_in_response.html",
-            meeting=meeting,
-            p=participant,
-            summary=services.summary(meeting),
-            plain=PlainForm(),
-            labels=LABELS,
-            states=states,
-            refused=not ok,
-        )
-    return redirect(url_for("meetings.participants", meeting_id=meeting_id))
+    # Counted in the same transaction (the change included), then committed: no second round.
+    summary = services.summary(meeting)
+    if ok:
+        _commit_keeping_loaded()
+    return render_template(
+        "meetings/_check_in_response.html",
+        meeting=meeting,
+        p=participant,
+        summary=summary,
+        plain=form,
+        labels=LABELS,
+        states=states,
+        refused=not ok,
+    )
 
 
 @bp.route("/<int:meeting_id>/daftar-hadir")
@@ -543,27 +585,52 @@ def proposal_photo(meeting_id: int, proposal_id: int):
     )
 
 
-def _proposal_action(meeting_id: int, proposal_id: int, action, **kwargs):
-    meeting = _meeting(meeting_id)
+def _proposal_action(
+    meeting_id: int, proposal_id: int, action, *, meeting: Meeting | None = None, **kwargs
+):
+    meeting = meeting if meeting is not None else _meeting(meeting_id)
     proposal = _proposal(meeting, proposal_id)
-    if PlainForm().validate_on_submit():
-        _run(action, meeting, proposal, user=current_user, **kwargs)
+    form = PlainForm()
+    ok = False
+    if form.validate_on_submit():
+        ok = _attempt(action, meeting, proposal, user=current_user, **kwargs)
     else:
         flash(_("Token keamanan formulir tidak sah. Muat ulang halaman."), "error")
-    if htmx:
-        return _proposal_fragment(meeting_id, proposal_id)
-    return redirect(url_for("meetings.proposals", meeting_id=meeting_id) + f"#usulan-{proposal_id}")
+    if not htmx:
+        if ok:
+            db.session.commit()
+        return redirect(
+            url_for("meetings.proposals", meeting_id=meeting_id) + f"#usulan-{proposal_id}"
+        )
+    if not ok:  # rolled back (or nothing done): show the proposal as it is now
+        meeting = _meeting(meeting_id)
+        proposal = _proposal(meeting, proposal_id)
+    return _proposal_fragment(meeting, proposal, commit=ok, plain=form)
 
 
-def _proposal_fragment(meeting_id: int, proposal_id: int):
-    meeting = _meeting(meeting_id)
-    proposal = _proposal(meeting, proposal_id)
+def _proposal_fragment(
+    meeting: Meeting, proposal: Proposal, *, commit: bool = False, plain: PlainForm | None = None
+):
+    """The proposal and the summary (out of band). With `commit`, what the answer shows is read
+    in the request's transaction, which is committed before rendering."""
+    summary = services.summary(meeting)
+    named = None
+    if proposal.vote_mode == "named" and proposal.status == "open":
+        named = (services.named_tally(proposal), services.recused_ids(meeting, proposal))
+    # Loaded now, in the transaction, what the fragment shows: the family head, the voters.
+    if proposal.household is not None:
+        proposal.household.head  # noqa: B018
+    if named is not None:
+        meeting.participants  # noqa: B018
+    if commit:
+        _commit_keeping_loaded()
     return render_template(
         "meetings/_proposal_response.html",
         meeting=meeting,
         proposal=proposal,
-        summary=services.summary(meeting),
-        plain=PlainForm(),
+        summary=summary,
+        named=named,
+        plain=plain or PlainForm(),
         tally=TallyForm(),
         labels=LABELS,
         states=states,
@@ -607,7 +674,8 @@ def record_tally(meeting_id: int, proposal_id: int):
     if not form.validate():
         flash(_("Isi jumlah suara dengan angka 0 atau lebih."), "error")
         if htmx:
-            return _proposal_fragment(meeting_id, proposal_id)
+            meeting = _meeting(meeting_id)
+            return _proposal_fragment(meeting, _proposal(meeting, proposal_id))
         return redirect(url_for("meetings.proposals", meeting_id=meeting_id))
     return _proposal_action(
         meeting_id,
@@ -629,13 +697,17 @@ def open_named_vote(meeting_id: int, proposal_id: int):
 @require("run_meeting")
 def cast_vote(meeting_id: int, proposal_id: int, participant_id: int):
     meeting = _meeting(meeting_id)
-    participant = _participant(meeting, participant_id)
+    # The answer lists the voters anyway: the voter is taken from that list (one query less).
+    participant = next((p for p in meeting.participants if p.id == participant_id), None)
+    if participant is None:
+        abort(404)
     return _proposal_action(
         meeting_id,
         proposal_id,
         lambda m, p, user: services.cast_vote(
             m, p, participant, request.form.get("pilihan", ""), user=user
         ),
+        meeting=meeting,
     )
 
 

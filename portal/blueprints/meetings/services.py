@@ -6,15 +6,28 @@ the request commits once. Counting rules (quorum, majority, recusal) live here a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    Boolean,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
@@ -87,7 +100,12 @@ class MeetingData:
 
 def rules_for(kabupaten_code: str) -> KabupatenRules:
     return db.session.get(KabupatenRules, kabupaten_code) or KabupatenRules(
-        kabupaten_code=kabupaten_code, quorum_num=2, quorum_den=3, majority_num=1, majority_den=2
+        kabupaten_code=kabupaten_code,
+        quorum_num=2,
+        quorum_den=3,
+        majority_num=1,
+        majority_den=2,
+        ba_camat_block=True,
     )
 
 
@@ -157,12 +175,23 @@ def _flush_versioned() -> None:
         ) from error
 
 
-def move(meeting: Meeting, move_name: str, *, user: Any, note: str | None = None) -> None:
-    """Make a move of the state machine, with its guards; recorded with who and when."""
+def move(
+    meeting: Meeting, move_name: str, *, user: Any, note: str | None = None, by_job: bool = False
+) -> None:
+    """Make a move of the state machine, with its guards; recorded with who and when.
+
+    The lock is made only by the berita acara job (`by_job`), once the signed PDF is stored."""
+    if move_name in states.BY_JOB_ONLY and not by_job:
+        raise MeetingError(_("Musyawarah dikunci dengan membuat berita acara."))
     try:
         step = states.check_move(meeting.state, move_name, user.role)
     except states.MoveRefused as refused:
         raise MeetingError(refused.message) from refused
+    if move_name == "reopen":
+        from portal.blueprints.berita_acara.services import generation_pending
+
+        if generation_pending(meeting.id):
+            raise MeetingError(_("Berita acara sedang dibuat: musyawarah tidak dapat dibuka."))
     if move_name == "open":
         if not any(p.votes and not p.walk_in for p in meeting.participants):
             raise MeetingError(_("Undang dulu peserta yang memiliki hak suara."))
@@ -326,13 +355,13 @@ def check_in(meeting: Meeting, participant: Participant, *, user: Any, present: 
     if participant.walk_in and not present:
         raise MeetingError(_("Peserta tambahan selalu tercatat hadir."))
     result = db.session.execute(
-        update(Participant)
-        .where(Participant.id == participant.id, Participant.present.is_not(present))
-        .values(
-            present=present,
-            checked_in_at=utcnow() if present else None,
-            checked_in_by=user.id if present else None,
-        )
+        _check_in_statement(),
+        {
+            "participant": participant.id,
+            "present": present,
+            "at": utcnow() if present else None,
+            "by": user.id if present else None,
+        },
     )
     if result.rowcount:
         audit.record(
@@ -343,7 +372,26 @@ def check_in(meeting: Meeting, participant: Participant, *, user: Any, present: 
             details={"participant": participant.id},
         )
     db.session.flush()
-    db.session.refresh(participant)
+    # The row now holds `present` whether or not this request changed it: no reload needed for
+    # the answer. The times are read again only if someone asks for them.
+    set_committed_value(participant, "present", present)
+    db.session.expire(participant, ["checked_in_at", "checked_in_by"])
+
+
+@functools.cache
+def _check_in_statement():
+    """Built once. Changes the row only if its presence differs (idempotent under double taps)."""
+    table = Participant.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("participant"))
+        .where(table.c.present.is_distinct_from(bindparam("present")))
+        .values(
+            present=bindparam("present"),
+            checked_in_at=bindparam("at"),
+            checked_in_by=bindparam("by"),
+        )
+    )
 
 
 @dataclass
@@ -363,6 +411,11 @@ def attendance(meeting: Meeting) -> Attendance:
         .where(Participant.meeting_id == meeting.id)
         .group_by(Participant.votes, Participant.walk_in, Participant.present)
     ).all()
+    return _attendance(meeting, rows)
+
+
+def _attendance(meeting: Meeting, rows: Any) -> Attendance:
+    """Attendance from (votes, walk_in, present, count) rows."""
     invited = invited_voters = present = present_invited_voters = present_voters = 0
     for votes, walk_in, is_present, n in rows:
         if not walk_in:
@@ -393,9 +446,11 @@ def attendance(meeting: Meeting) -> Attendance:
 
 def prelist(meeting: Meeting):
     """The families the meeting decides about: the village's active register."""
-    return select(Household).where(
-        Household.village_code == meeting.village_code, Household.status == ACTIVE
-    )
+    return select(Household).where(*_on_prelist(meeting.village_code))
+
+
+def _on_prelist(village_code: Any) -> tuple[Any, ...]:
+    return (Household.village_code == village_code, Household.status == ACTIVE)
 
 
 def add_removal(
@@ -669,11 +724,8 @@ def _family_niks(proposal: Proposal, members_by_household: dict[int, set[str]] |
     elif members_by_household is not None:
         niks = set(members_by_household.get(proposal.household_id, set()))
     else:
-        niks = set(
-            db.session.execute(
-                select(Person.nik).where(Person.household_id == proposal.household_id)
-            ).scalars()
-        )
+        # The family's members as loaded once for the request (the page shows them too).
+        niks = {member.nik for member in proposal.household.members}
     niks.update(m["nik"] for m in details.get("members_added", []))
     return niks
 
@@ -796,10 +848,9 @@ def cast_vote(
         raise MeetingError(_("Peserta ini tidak hadir atau tidak memiliki hak suara."))
     if participant.id in recused_ids(meeting, proposal):
         raise MeetingError(_("Peserta ini anggota keluarga yang dibahas dan tidak ikut memilih."))
+    key = {"proposal": proposal.id, "participant": participant.id}
     changed = db.session.execute(
-        update(Vote)
-        .where(Vote.proposal_id == proposal.id, Vote.participant_id == participant.id)
-        .values(choice=choice, updated_at=utcnow())
+        _change_vote_statement(), {**key, "choice": choice, "at": utcnow()}
     ).rowcount
     if not changed:
         try:
@@ -809,11 +860,7 @@ def cast_vote(
                 )
         except IntegrityError:
             # Another request inserted this voter's vote a moment ago: this one changes it.
-            db.session.execute(
-                update(Vote)
-                .where(Vote.proposal_id == proposal.id, Vote.participant_id == participant.id)
-                .values(choice=choice, updated_at=utcnow())
-            )
+            db.session.execute(_change_vote_statement(), {**key, "choice": choice, "at": utcnow()})
     _audit(
         meeting,
         "meeting.vote",
@@ -822,14 +869,30 @@ def cast_vote(
     db.session.flush()
 
 
-def named_tally(proposal: Proposal) -> dict[str, int]:
-    counts = dict(
-        db.session.execute(
-            select(Vote.choice, func.count())
-            .where(Vote.proposal_id == proposal.id)
-            .group_by(Vote.choice)
-        ).all()
+@functools.cache
+def _change_vote_statement():
+    table = Vote.__table__
+    return (
+        update(table)
+        .where(
+            table.c.proposal_id == bindparam("proposal"),
+            table.c.participant_id == bindparam("participant"),
+        )
+        .values(choice=bindparam("choice"), updated_at=bindparam("at"))
     )
+
+
+@functools.cache
+def _named_tally_statement():
+    return (
+        select(Vote.choice, func.count())
+        .where(Vote.proposal_id == bindparam("proposal"))
+        .group_by(Vote.choice)
+    )
+
+
+def named_tally(proposal: Proposal) -> dict[str, int]:
+    counts = dict(db.session.execute(_named_tally_statement(), {"proposal": proposal.id}).all())
     return {choice: counts.get(choice, 0) for choice in ("setuju", "tidak_setuju", "abstain")}
 
 
@@ -928,16 +991,64 @@ class Summary:
     perbaikan: int = 0
 
 
+@functools.cache
+def _summary_statement():
+    """The summary's three counts in one statement, one round trip: the prelist's families, the
+    proposals by kind, reason, status and outcome, the participants by vote, walk-in and presence.
+    Built once (a request only binds :meeting and :village); rows tagged f, p, a."""
+    text, flag = cast(null(), String), cast(null(), Boolean)
+    families = (
+        select(literal_column("'f'"), text, text, text, flag, flag, flag, flag, func.count())
+        .select_from(Household)
+        .where(*_on_prelist(bindparam("village")))
+    )
+    proposals = (
+        select(
+            literal_column("'p'"),
+            Proposal.kind,
+            Proposal.reason,
+            Proposal.status,
+            Proposal.accepted,
+            flag,
+            flag,
+            flag,
+            func.count(),
+        )
+        .where(Proposal.meeting_id == bindparam("meeting"))
+        .group_by(Proposal.kind, Proposal.reason, Proposal.status, Proposal.accepted)
+    )
+    people = (
+        select(
+            literal_column("'a'"),
+            text,
+            text,
+            text,
+            flag,
+            Participant.votes,
+            Participant.walk_in,
+            Participant.present,
+            func.count(),
+        )
+        .where(Participant.meeting_id == bindparam("meeting"))
+        .group_by(Participant.votes, Participant.walk_in, Participant.present)
+    )
+    return union_all(families, proposals, people)
+
+
 def summary(meeting: Meeting) -> Summary:
     """Counts per category as the meeting stands: accepted proposals take effect; a family with
-    no accepted proposal stays (tetap)."""
-    families = db.session.scalar(select(func.count()).select_from(prelist(meeting).subquery()))
-    rows = db.session.execute(
-        select(Proposal.kind, Proposal.reason, Proposal.status, Proposal.accepted, func.count())
-        .where(Proposal.meeting_id == meeting.id)
-        .group_by(Proposal.kind, Proposal.reason, Proposal.status, Proposal.accepted)
-    ).all()
-    result = Summary(attendance(meeting), families or 0, 0, 0, 0, families or 0)
+    no accepted proposal stays (tetap). The families counted are `prelist(meeting)`'s."""
+    families, rows, people = 0, [], []
+    for tag, kind, reason, status, accepted, votes, walk_in, present, n in db.session.execute(
+        _summary_statement(), {"village": meeting.village_code, "meeting": meeting.id}
+    ):
+        if tag == "f":
+            families = n
+        elif tag == "p":
+            rows.append((kind, reason, status, accepted, n))
+        else:
+            people.append((votes, walk_in, present, n))
+    result = Summary(_attendance(meeting, people), families, 0, 0, 0, families)
     for kind, reason, status, accepted, n in rows:
         result.proposals += n
         if status == "decided":
@@ -982,7 +1093,12 @@ def decided_list(meeting: Meeting) -> dict[str, list[Any]]:
 
 
 def set_rules(
-    kabupaten_code: str, *, quorum: tuple[int, int], majority: tuple[int, int], user: Any
+    kabupaten_code: str,
+    *,
+    quorum: tuple[int, int],
+    majority: tuple[int, int],
+    user: Any,
+    camat_block: bool | None = None,
 ) -> KabupatenRules:
     """The kabupaten's meeting rules; meetings created afterwards use them."""
     if not (0 < quorum[0] <= quorum[1]):
@@ -998,12 +1114,14 @@ def set_rules(
         before = [rules.quorum_num, rules.quorum_den, rules.majority_num, rules.majority_den]
     rules.quorum_num, rules.quorum_den = quorum
     rules.majority_num, rules.majority_den = majority
+    if camat_block is not None:
+        rules.ba_camat_block = camat_block
     audit.record(
         "meeting.rules",
         object_type="kabupaten_rules",
         object_id=kabupaten_code,
         region_code=kabupaten_code,
-        details={"before": before, "after": [*quorum, *majority]},
+        details={"before": before, "after": [*quorum, *majority], "camat_block": camat_block},
     )
     db.session.flush()
     return rules

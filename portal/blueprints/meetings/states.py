@@ -66,7 +66,9 @@ MOVES = {
 }
 
 # Moves that later issues own: refused here until their feature exists.
-NOT_YET = {"lock", "confirm", "return"}
+NOT_YET = {"confirm", "return"}
+# The lock is the berita acara job's: it happens only with the signed PDF stored.
+BY_JOB_ONLY = {"lock"}
 
 # What may change in each state.
 EDITABLE_DETAILS = (DRAFT, SCHEDULED)
@@ -76,8 +78,11 @@ EDITABLE_PARTICIPANTS = (DRAFT, SCHEDULED)
 ATTENDANCE_OPEN = (IN_SESSION,)
 PROPOSALS_OPEN = (SCHEDULED, IN_SESSION)
 DECISIONS_OPEN = (IN_SESSION,)
-# While a meeting is under way, register imports leave its village's prelist alone.
-PRELIST_FROZEN = (SCHEDULED, IN_SESSION, DECIDED)
+# While a meeting is under way, register imports leave its village's prelist alone (until the
+# camat has confirmed or returned the locked berita acara).
+PRELIST_FROZEN = (SCHEDULED, IN_SESSION, DECIDED, LOCKED)
+# Locked by its berita acara: nothing of the meeting changes any more (database triggers too).
+SEALED = (LOCKED, CONFIRMED, RETURNED)
 
 
 class MoveRefused(ValueError):
@@ -110,5 +115,5 @@ def available_moves(state: str, role: str) -> list[Move]:
     return [
         move
         for name, move in MOVES.items()
-        if name not in NOT_YET and state in move.sources and role in move.roles
+        if name not in NOT_YET | BY_JOB_ONLY and state in move.sources and role in move.roles
     ]

@@ -1,0 +1,100 @@
+"""`flask ba verify FILE`: is this PDF a genuine berita acara of this portal?"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from portal.blueprints.berita_acara import canonical
+
+
+@click.group("ba", help="Berita acara: verifikasi PDF / verify a berita acara PDF.")
+def ba_cli() -> None:
+    pass
+
+
+def _mark(ok: bool) -> str:
+    return "OK" if ok else "GAGAL"
+
+
+@ba_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--meeting",
+    "meeting_id",
+    type=int,
+    default=None,
+    help="Nomor (id) musyawarah yang seharusnya: berita acara musyawarah lain ditolak.",
+)
+@with_appcontext
+def verify(file: Path, meeting_id: int | None) -> None:
+    """Print each signature's state and whether the hash matches the database; exit 1 if the
+    file is not a genuine, unmodified berita acara (of --meeting, when given)."""
+    from portal.blueprints.berita_acara.services import check_file, decided_document, of_meeting
+
+    expected = None
+    if meeting_id is not None:
+        expected = of_meeting(meeting_id)
+        if expected is None or expected.status != "done":
+            click.echo(f"Musyawarah {meeting_id} tidak memiliki berita acara yang dikunci.")
+            sys.exit(2)
+    data = file.read_bytes()
+    verdict = check_file(data, expected)
+    if expected is not None and not verdict.reasons:
+        verdict.other = expected
+    click.echo(f"Berkas: {file} ({len(data):,} byte, SHA-256 {canonical.sha256_hex(data)})")
+    if not verdict.signatures:
+        click.echo("Tanda tangan: tidak ada")
+    for number, signature in enumerate(verdict.signatures, 1):
+        when = signature.signed_at.isoformat() if signature.signed_at else "?"
+        click.echo(
+            f"Tanda tangan {number} ({signature.field}): {signature.signer}, {when}\n"
+            f"  utuh (intact): {_mark(signature.intact)}; sah (valid): {_mark(signature.valid)}; "
+            f"dipercaya (trusted): {_mark(signature.trusted)}; "
+            f"mencakup seluruh berkas: {'ya' if signature.covers_whole_file else 'tidak'}"
+        )
+    click.echo(f"Hash daftar keputusan di PDF: {verdict.embedded_sha256 or '—'}")
+    ba = verdict.other
+    if ba is not None:
+        meeting = ba.meeting
+        click.echo(
+            f"Berita acara di basis data: musyawarah {meeting.id} ({meeting.number}, "
+            f"{meeting.village.name}, {meeting.meeting_date.isoformat()}), status {meeting.state}"
+        )
+        stored_ok = canonical.sha256_hex(ba.canonical) == ba.sha256
+        click.echo(f"Hash tersimpan dihitung ulang dari daftar tersimpan: {_mark(stored_ok)}")
+        if meeting.state == "locked":
+            # Until the register moves on (camat's confirmation), the list also recomputes
+            # from the meeting's live rows.
+            click.echo(
+                "Hash dihitung ulang dari data musyawarah: "
+                f"{_mark(decided_document(meeting)[1] == ba.sha256)}"
+            )
+        if not stored_ok:
+            verdict.genuine = False
+    for reason in verdict.reasons:
+        click.echo(f"Masalah: {reason}")
+    click.echo("HASIL: ASLI" if verdict.genuine else "HASIL: TIDAK ASLI")
+    sys.exit(0 if verdict.genuine else 1)
+
+
+@ba_cli.command("generate")
+@click.argument("meeting_id", type=int)
+@with_appcontext
+def generate(meeting_id: int) -> None:
+    """Run a requested berita acara job now, in this process (e.g. without a worker)."""
+    from portal.blueprints.berita_acara.models import QUEUED
+    from portal.blueprints.berita_acara.services import generate as run
+    from portal.blueprints.berita_acara.services import of_meeting
+
+    ba = of_meeting(meeting_id)
+    if ba is None or ba.status != QUEUED:
+        click.echo("Tidak ada permintaan berita acara yang menunggu untuk musyawarah ini.")
+        sys.exit(1)
+    run(ba.id)
+    ba = of_meeting(meeting_id)
+    click.echo(f"Status: {ba.status}" + (f" ({ba.error})" if ba.error else ""))
+    sys.exit(0 if ba.status == "done" else 1)

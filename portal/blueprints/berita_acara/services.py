@@ -1,0 +1,397 @@
+"""The berita acara's rules: request the lock, generate it (the job), the scan, verification.
+
+Generating the final berita acara locks the meeting, and nothing else does: the job renders the
+PDF, signs it, and only then, in one transaction with the meeting row locked, stores the PDF and
+moves the meeting to `locked`. A failure leaves the meeting decided, with the reason shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from portal import audit
+from portal.blueprints.berita_acara import canonical, document, signing
+from portal.blueprints.berita_acara.models import (
+    DONE,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    BeritaAcara,
+    SigningCertificate,
+)
+from portal.blueprints.meetings import services as meetings
+from portal.blueprints.meetings import states
+from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.users.models import User
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class BeritaAcaraError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def of_meeting(meeting_id: int) -> BeritaAcara | None:
+    return db.session.execute(
+        select(BeritaAcara).where(BeritaAcara.meeting_id == meeting_id)
+    ).scalar_one_or_none()
+
+
+def is_stalled(ba: BeritaAcara) -> bool:
+    """A job that has not finished long after it was asked for: its worker died or no worker
+    runs. The secretary may ask again (the job itself refuses to finish a superseded request)."""
+    if ba.status not in PENDING:
+        return False
+    limit = timedelta(seconds=current_app.config.get("BA_JOB_TIMEOUT", 900))
+    since = ba.started_at or ba.requested_at
+    return since is not None and utcnow() - _aware(since) > limit
+
+
+def _aware(moment):
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def generation_pending(meeting_id: int) -> bool:
+    ba = of_meeting(meeting_id)
+    return ba is not None and ba.pending and not is_stalled(ba)
+
+
+def request_lock(meeting: Meeting, *, user: Any) -> BeritaAcara:
+    """Ask for the final berita acara; the job generates it and locks the meeting."""
+    if meeting.state in states.SEALED:
+        raise BeritaAcaraError(_("Berita acara musyawarah ini sudah dibuat dan dikunci."))
+    try:
+        states.check_move(meeting.state, "lock", user.role)
+    except states.MoveRefused as refused:
+        raise BeritaAcaraError(refused.message) from refused
+    open_items = meetings.count_open(meeting)
+    if open_items:
+        raise BeritaAcaraError(_("Masih ada %(n)d usulan yang belum diputuskan.", n=open_items))
+    ba = db.session.execute(
+        select(BeritaAcara)
+        .where(BeritaAcara.meeting_id == meeting.id)
+        .with_for_update(of=BeritaAcara)
+    ).scalar_one_or_none()
+    if ba is not None and ba.status == DONE:
+        raise BeritaAcaraError(_("Berita acara musyawarah ini sudah dibuat dan dikunci."))
+    if ba is not None and ba.pending and not is_stalled(ba):
+        raise BeritaAcaraError(_("Berita acara sedang dibuat. Tunggu sampai selesai."))
+    if ba is None:
+        ba = BeritaAcara(meeting_id=meeting.id, verify_code=secrets.token_urlsafe(18))
+        db.session.add(ba)
+    ba.status, ba.progress, ba.error = QUEUED, 0, None
+    ba.attempt = (ba.attempt or 0) + 1
+    ba.requested_by, ba.requested_at = user.id, utcnow()
+    ba.started_at = ba.finished_at = None
+    db.session.flush()
+    _audit(meeting, "berita_acara.request", {"berita_acara": ba.id})
+    return ba
+
+
+def _audit(meeting: Meeting, action: str, details: dict[str, Any] | None = None, **kw) -> None:
+    audit.record(
+        action,
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details=details,
+        **kw,
+    )
+
+
+def verify_url(code: str, base_url: str | None = None) -> str:
+    """The verification address printed in the PDF: PUBLIC_BASE_URL when configured, else the
+    address the secretary used when asking for the berita acara."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or base_url or "http://127.0.0.1:5000/"
+    with current_app.test_request_context(base_url=base):
+        return url_for("verification.show", code=code, _external=True)
+
+
+def _set_progress(ba_id: int, percent: int) -> None:
+    db.session.execute(
+        update(BeritaAcara)
+        .where(BeritaAcara.id == ba_id, BeritaAcara.status == RUNNING)
+        .values(progress=max(0, min(99, int(percent))))
+    )
+    db.session.commit()
+
+
+def _fail(ba_id: int, message: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(BeritaAcara)
+        .where(BeritaAcara.id == ba_id, BeritaAcara.status.in_(PENDING))
+        .values(status=FAILED, error=message, finished_at=utcnow())
+    )
+    ba = db.session.get(BeritaAcara, ba_id)
+    if ba is not None:
+        audit.record(
+            "berita_acara.failed",
+            object_type="meeting",
+            object_id=ba.meeting_id,
+            details={"error": message[:200]},
+            user_id=ba.requested_by,
+        )
+    db.session.commit()
+
+
+def _camat_block(meeting: Meeting) -> bool:
+    return bool(meetings.rules_for(meeting.village_code[:4]).ba_camat_block)
+
+
+def decided_document(meeting: Meeting) -> tuple[bytes, str]:
+    data = canonical.canonical_bytes(document.build(meeting, camat_block=_camat_block(meeting)))
+    return data, canonical.sha256_hex(data)
+
+
+def _remember_certificate(identity: signing.Identity) -> None:
+    if db.session.get(SigningCertificate, identity.fingerprint) is None:
+        db.session.add(
+            SigningCertificate(
+                fingerprint=identity.fingerprint,
+                subject=identity.subject[:300],
+                pem=identity.certificate_pem,
+            )
+        )
+
+
+def generate(ba_id: int, base_url: str | None = None) -> None:
+    """Job: render, sign, then lock, in that order; any failure leaves the meeting decided."""
+    from portal.blueprints.berita_acara.rendering import render_ba_pdf
+
+    ba = db.session.get(BeritaAcara, ba_id)
+    if ba is None or ba.status != QUEUED:
+        return
+    attempt = ba.attempt
+    ba.status, ba.started_at, ba.progress = RUNNING, utcnow(), 2
+    db.session.commit()
+    try:
+        meeting = db.session.get(Meeting, ba.meeting_id)
+        if meeting is None or meeting.state != states.DECIDED:
+            _fail(ba_id, _("Musyawarah tidak lagi berstatus diputuskan."))
+            return
+        data, digest = decided_document(meeting)
+        url = verify_url(ba.verify_code, base_url)
+        number, place = meeting.number, meeting.village.name
+        db.session.commit()  # no transaction stays open while the PDF renders
+
+        result = render_ba_pdf(
+            data,
+            sha256=digest,
+            verify_url=url,
+            progress=lambda percent: _set_progress(ba_id, 5 + percent * 0.85),
+        )
+        identity = signing.load_identity()
+        signed = signing.sign_pdf(
+            result.pdf,
+            identity,
+            field_name="PortalMusyawarah",
+            reason=f"Berita acara {number}; SHA-256 keputusan {digest}",
+            location=place,
+        )
+        _set_progress(ba_id, 95)
+
+        # The lock: the meeting row locked, the request still the current one, the decided
+        # list unchanged since the render (else the PDF would not be what is locked).
+        meeting = db.session.execute(
+            select(Meeting)
+            .where(Meeting.id == ba.meeting_id)
+            .with_for_update(of=Meeting)
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        ba = db.session.execute(
+            select(BeritaAcara)
+            .where(BeritaAcara.id == ba_id)
+            .with_for_update(of=BeritaAcara)
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        if ba.status != RUNNING or ba.attempt != attempt:
+            db.session.rollback()
+            return  # superseded by a newer request: that job finishes the work
+        if meeting.state != states.DECIDED:
+            _fail(ba_id, _("Musyawarah tidak lagi berstatus diputuskan."))
+            return
+        if decided_document(meeting)[1] != digest:
+            _fail(
+                ba_id,
+                _("Keputusan berubah selama berita acara dibuat. Buat ulang berita acara."),
+            )
+            return
+        _remember_certificate(identity)
+        ba.canonical, ba.sha256 = data, digest
+        ba.pdf, ba.pdf_sha256, ba.pdf_size = signed, canonical.sha256_hex(signed), len(signed)
+        ba.pages, ba.render_seconds = result.pages, round(result.seconds, 2)
+        ba.signer_subject = identity.subject[:300]
+        ba.signer_fingerprint = identity.fingerprint
+        ba.signed_at = ba.finished_at = utcnow()
+        ba.status, ba.progress, ba.error = DONE, 100, None
+        requester = db.session.get(User, ba.requested_by) if ba.requested_by else None
+        meetings.move(meeting, "lock", user=requester, by_job=True)
+        _audit(
+            meeting,
+            "berita_acara.locked",
+            {"sha256": digest, "pdf_sha256": ba.pdf_sha256, "pages": result.pages},
+            user_id=ba.requested_by,
+        )
+        db.session.commit()
+    except Exception as error:  # any failure: the meeting stays decided
+        log.exception("berita acara %s: generation failed", ba_id)
+        message = error.message if isinstance(error, meetings.MeetingError) else None
+        _fail(
+            ba_id,
+            message
+            or _("Pembuatan berita acara gagal (%(kind)s). Coba lagi.", kind=type(error).__name__),
+        )
+
+
+# --- the hand-signed scan ------------------------------------------------------------------
+
+SCAN_TYPES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_scan(data: bytes) -> str | None:
+    """The scan's type by its content (never by its name), checked by opening it."""
+    mimetype = next((kind for magic, kind in SCAN_TYPES if data.startswith(magic)), None)
+    if mimetype is None:
+        return None
+    try:
+        if mimetype == "application/pdf":
+            import io
+
+            import pikepdf
+
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                if len(pdf.pages) == 0:
+                    return None
+        else:
+            import io
+
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+    except Exception:  # unreadable content is simply not accepted
+        return None
+    return mimetype
+
+
+def attach_scan(meeting: Meeting, data: bytes, *, user: Any) -> BeritaAcara:
+    ba = of_meeting(meeting.id)
+    if ba is None or ba.status != DONE:
+        raise BeritaAcaraError(_("Buat dan kunci berita acara dulu, lalu unggah pindaiannya."))
+    if meeting.state not in (states.LOCKED, states.RETURNED):
+        raise BeritaAcaraError(
+            _(
+                "Pindaian tidak dapat diganti: musyawarah berstatus %(state)s.",
+                state=meeting.state_label,
+            )
+        )
+    limit = current_app.config.get("BA_SCAN_MAX_BYTES", 10 * 1024 * 1024)
+    if not data:
+        raise BeritaAcaraError(_("Pilih berkas pindaian."))
+    if len(data) > limit:
+        raise BeritaAcaraError(
+            _("Berkas terlalu besar: paling besar %(mb)d MB.", mb=limit // (1024 * 1024))
+        )
+    mimetype = sniff_scan(data)
+    if mimetype is None:
+        raise BeritaAcaraError(
+            _("Berkas harus PDF, JPEG atau PNG yang dapat dibuka (isi berkas diperiksa).")
+        )
+    replaced = ba.scan_sha256
+    ba.scan, ba.scan_mimetype, ba.scan_size = data, mimetype, len(data)
+    ba.scan_sha256 = hashlib.sha256(data).hexdigest()
+    ba.scan_uploaded_at, ba.scan_uploaded_by = utcnow(), user.id
+    _audit(
+        meeting,
+        "berita_acara.scan",
+        {"sha256": ba.scan_sha256, "size": len(data), "type": mimetype, "replaced": replaced},
+    )
+    db.session.flush()
+    return ba
+
+
+# --- verification of a PDF ------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    genuine: bool
+    reasons: list[str] = field(default_factory=list)
+    signatures: list[signing.SignatureReport] = field(default_factory=list)
+    embedded_sha256: str | None = None
+    other: BeritaAcara | None = None  # the berita acara the file belongs to, if another one
+
+
+def check_file(data: bytes, ba: BeritaAcara | None) -> Verdict:
+    """Is this file the genuine, unmodified berita acara `ba` (or, with `ba` None, any of the
+    portal's)? Every reason it is not, in words a resident understands."""
+    from portal.blueprints.berita_acara.rendering import read_embedded
+
+    verdict = Verdict(genuine=False)
+    if not data.startswith(b"%PDF-"):
+        verdict.reasons.append(_("Berkas ini bukan PDF."))
+        return verdict
+    checked = signing.check_pdf(data, signing.trusted_certificates())
+    if not checked.readable:
+        verdict.reasons.append(_("PDF rusak atau tidak dapat dibaca."))
+        return verdict
+    verdict.signatures = checked.signatures
+    if not checked.signatures:
+        verdict.reasons.append(_("PDF ini tidak memiliki tanda tangan digital."))
+    if any(not s.intact for s in checked.signatures):
+        verdict.reasons.append(
+            _("Isi PDF telah diubah setelah ditandatangani (tanda tangan tidak utuh).")
+        )
+    elif any(not s.valid for s in checked.signatures):
+        verdict.reasons.append(_("Tanda tangan digital tidak sah."))
+    elif any(not s.trusted for s in checked.signatures):
+        verdict.reasons.append(_("Tanda tangan digital bukan dari Portal Musyawarah."))
+    if checked.unsigned_tail:
+        verdict.reasons.append(_("Ada tambahan pada PDF setelah tanda tangan terakhir."))
+    embedded, _info = read_embedded(data)
+    if embedded is None:
+        verdict.reasons.append(_("Daftar keputusan tidak ditemukan di dalam PDF."))
+    else:
+        verdict.embedded_sha256 = canonical.sha256_hex(embedded)
+        owner = db.session.execute(
+            select(BeritaAcara).where(
+                BeritaAcara.sha256 == verdict.embedded_sha256, BeritaAcara.status == DONE
+            )
+        ).scalar_one_or_none()
+        if ba is not None and verdict.embedded_sha256 != ba.sha256:
+            if owner is not None:
+                verdict.other = owner
+                verdict.reasons.append(
+                    _("PDF ini adalah berita acara musyawarah lain, bukan yang ini.")
+                )
+            else:
+                verdict.reasons.append(
+                    _("Hash daftar keputusan di PDF tidak cocok dengan yang tersimpan.")
+                )
+        elif ba is None and owner is None:
+            verdict.reasons.append(_("Hash daftar keputusan tidak dikenal oleh portal ini."))
+        elif ba is None:
+            verdict.other = owner
+    verdict.genuine = not verdict.reasons
+    return verdict

@@ -1,0 +1,114 @@
+"""Fixtures of the berita acara tests: a decided meeting with every kind of decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal.blueprints.berita_acara import services as ba_services
+from portal.blueprints.berita_acara.models import BeritaAcara
+from portal.blueprints.meetings import services
+from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.users.models import User
+from portal.extensions import db
+from tests.factories import DESA_PASAR_IPUH
+from tests.meetings.conftest import (  # noqa: F401  (fixtures)
+    invite,
+    meeting_data,
+    register,
+    sekretaris,
+    users,
+)
+
+KK_NEW = "1706052006260001"
+NIK_NEW_HEAD = "1706050101900001"
+NIK_NEW_CHILD = "1706054101150002"
+
+
+def _removal(meeting: Meeting, household: Any, reason: str, user: User):
+    return services.add_removal(
+        meeting,
+        household,
+        reason=reason,
+        reason_text=None,
+        proposer="rt_rw",
+        proposer_name="Ketua RT 001",
+        note=None,
+        user=user,
+    )
+
+
+def build_decided(user: User, households: list[Any], *, number: str = "005/BA-MD/XI/2026"):
+    """Scheduled → in session → every kind of decision → decided, through the services."""
+    village = households[0].village_code if households else DESA_PASAR_IPUH
+    meeting = services.create_meeting(village, meeting_data(number=number), user=user)
+    invite(meeting, "Suharto", user=user, unsur="kepala_desa")
+    invite(meeting, "Bu Ketua BPD", user=user, unsur="bpd_lpm")
+    invite(meeting, "Pak Tokoh", user=user, unsur="tokoh_masyarakat")
+    invite(meeting, "Pendamping PKH", user=user, unsur="pendamping_pkh", votes=False)
+    services.move(meeting, "schedule", user=user)
+    services.move(meeting, "open", user=user)
+    for participant in list(meeting.participants):
+        services.check_in(meeting, participant, user=user)
+    dead = _removal(meeting, households[0], "meninggal", user)
+    services.decide_by_consensus(meeting, dead, user=user)
+    if len(households) < 4:  # a small village: one decision is enough
+        services.move(meeting, "decide", user=user)
+        db.session.commit()
+        return meeting
+    rich = _removal(meeting, households[1], "sudah_mampu", user)
+    services.record_tally(meeting, rich, yes=2, no=1, abstain=0, user=user)
+    fix = services.add_correction(
+        meeting,
+        households[2],
+        changes={"rt": "7"},
+        remove_members=[],
+        proposer="warga",
+        proposer_name=None,
+        note=None,
+        user=user,
+    )
+    services.decide_by_consensus(meeting, fix, user=user)
+    new = services.add_new_family(
+        meeting,
+        kk=KK_NEW,
+        alamat="Jl. Baru No. 1",
+        rt="003",
+        rw="001",
+        members=[
+            {"nik": NIK_NEW_HEAD, "name": "Andi Baru", "relation": "kepala keluarga"},
+            {"nik": NIK_NEW_CHILD, "name": "Sari Baru", "relation": "anak"},
+        ],
+        proposer="pendamping",
+        proposer_name=None,
+        note=None,
+        user=user,
+    )
+    services.decide_by_consensus(meeting, new, user=user)
+    refused = _removal(meeting, households[3], "pindah", user)
+    services.record_tally(meeting, refused, yes=1, no=2, abstain=0, user=user)
+    services.move(meeting, "decide", user=user)
+    db.session.commit()
+    return meeting
+
+
+@pytest.fixture
+def decided(sekretaris: User, register: list[Any]) -> Meeting:
+    return build_decided(sekretaris, register)
+
+
+def lock(meeting: Meeting, user: User) -> BeritaAcara:
+    """Ask for the berita acara and run the job (immediate mode in tests, as the route does)."""
+    ba = ba_services.request_lock(meeting, user=user)
+    db.session.commit()
+    ba_services.generate(ba.id)
+    db.session.expire_all()
+    return db.session.get(BeritaAcara, ba.id)
+
+
+@pytest.fixture
+def locked(decided: Meeting, sekretaris: User) -> tuple[Meeting, BeritaAcara]:
+    ba = lock(decided, sekretaris)
+    assert ba.status == "done", ba.error
+    return db.session.get(Meeting, decided.id), ba
