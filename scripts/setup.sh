@@ -25,7 +25,7 @@ missing_debs() {
   echo "${out[@]:-}"
 }
 
-debs=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+debs=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation)  # Liberation: the berita acara's fonts
 command -v node >/dev/null || debs+=(nodejs)
 command -v npm >/dev/null || debs+=(npm)
 command -v python3 >/dev/null || debs+=(python3)
