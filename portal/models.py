@@ -2,6 +2,7 @@
 
 from portal.audit import AuditEntry
 from portal.blueprints.berita_acara.models import BeritaAcara, SigningCertificate
+from portal.blueprints.entry.models import EntryMark
 from portal.blueprints.meetings.models import (
     KabupatenRules,
     Meeting,
@@ -11,6 +12,7 @@ from portal.blueprints.meetings.models import (
     ProposalPhoto,
     Vote,
 )
+from portal.blueprints.notifications.models import Notification
 from portal.blueprints.regions.models import Region
 from portal.blueprints.register.models import (
     Household,
@@ -19,16 +21,20 @@ from portal.blueprints.register.models import (
     RegisterImport,
     RegisterImportFile,
 )
+from portal.blueprints.review.models import MeetingReview
 from portal.blueprints.users.models import User
 
 __all__ = [
     "AuditEntry",
     "BeritaAcara",
+    "EntryMark",
     "Household",
     "HouseholdEvent",
     "KabupatenRules",
     "Meeting",
     "MeetingMove",
+    "MeetingReview",
+    "Notification",
     "Participant",
     "Person",
     "Proposal",

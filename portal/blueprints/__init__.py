@@ -18,6 +18,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.meetings import bp as meetings_bp
     from portal.blueprints.regions import bp as regions_bp
     from portal.blueprints.register import bp as register_bp
+    from portal.blueprints.dashboard import bp as dashboard_bp
+    from portal.blueprints.entry import bp as entry_bp
+    from portal.blueprints.notifications import bp as notifications_bp
+    from portal.blueprints.review import bp as review_bp
+    from portal.blueprints.transparency import bp as transparency_bp
     from portal.blueprints.users import bp as users_bp
 
     app.register_blueprint(main_bp)
@@ -28,3 +33,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp, url_prefix="/musyawarah")
     app.register_blueprint(ba_bp, url_prefix="/musyawarah")
     app.register_blueprint(verification_bp, url_prefix="/verifikasi")
+    app.register_blueprint(review_bp, url_prefix="/konfirmasi")
+    app.register_blueprint(entry_bp, url_prefix="/entri")
+    app.register_blueprint(dashboard_bp, url_prefix="/dasbor")
+    app.register_blueprint(notifications_bp, url_prefix="/notifikasi")
+    app.register_blueprint(transparency_bp, url_prefix="/transparansi")

@@ -97,6 +97,8 @@ class Meeting(db.Model):
     )
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A returned meeting is corrected only by an addendum meeting, which names it here.
+    addendum_of_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
 
     village: Mapped[Region] = relationship(lazy="joined")
     participants: Mapped[list[Participant]] = relationship(
@@ -253,6 +255,8 @@ class KabupatenRules(db.Model):
             "AND majority_den > majority_num",
             name="sane_ratios",
         ),
+        CheckConstraint("stale_months BETWEEN 1 AND 24", name="stale_months_range"),
+        CheckConstraint("cycle_last_day BETWEEN 1 AND 31", name="cycle_last_day_range"),
     )
 
     kabupaten_code: Mapped[str] = mapped_column(
@@ -264,5 +268,11 @@ class KabupatenRules(db.Model):
     majority_den: Mapped[int] = mapped_column(SmallInteger, default=2)
     # "Mengetahui, Camat …" signature block on the berita acara.
     ba_camat_block: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The villages' public transparency pages (/transparansi/<village>) are shown.
+    public_transparency: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A village with no confirmed meeting for this many months is "at risk of frozen data".
+    stale_months: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    # The meeting cycle: meetings are held on days 1..cycle_last_day of a month.
+    cycle_last_day: Mapped[int] = mapped_column(SmallInteger, default=14, server_default="14")
 
     __scope_column__ = "kabupaten_code"

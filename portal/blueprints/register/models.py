@@ -71,6 +71,8 @@ class Household(db.Model):
     removed_reason: Mapped[str | None] = mapped_column(String(40))
     removed_note: Mapped[str | None] = mapped_column(Text)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The confirmed meeting that removed it (None when an import did).
+    removed_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -135,6 +137,7 @@ class HouseholdEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     source: Mapped[str] = mapped_column(String(16))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("register_imports.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,5 @@
+"""Public transparency page per village: confirmed decisions, masked."""
+
+from portal.blueprints.transparency.routes import bp
+
+__all__ = ["bp"]
