@@ -40,6 +40,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_meetings": frozenset(ROLES),
     "run_meeting": frozenset({SEKRETARIS}),
     "set_meeting_rules": frozenset({ADMIN}),
+    "review_meetings": frozenset({CAMAT}),
+    "enter_decisions": frozenset({OPERATOR}),
+    "view_dashboard": frozenset({ADMIN, CAMAT}),
+    "view_notifications": frozenset(ROLES),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -51,9 +51,10 @@ ROLES_OF_MOVE = {
     "reopen": {"sekretaris"},
     "cancel": {"sekretaris", "admin"},
 }
-NOT_YET = {"confirm", "return"}
-# The lock is made only by the berita acara job, never as a plain move.
-BY_JOB_ONLY = {"lock"}
+NOT_YET: set[str] = set()
+# The lock is made only by the berita acara job, confirm/return only by the camat's review,
+# never as a plain move.
+BY_JOB_ONLY = {"lock", "confirm", "return"}
 STATE_LABELS = {
     "draft": "draf",
     "scheduled": "terjadwal",
@@ -82,8 +83,10 @@ def test_the_tables_cover_the_states_module() -> None:
 
 def expected_refusal(state: str, move: str, role: str) -> str | None:
     """The message a refused move gives, or None when the move is allowed."""
-    if move in BY_JOB_ONLY:
+    if move == "lock":
         return "Musyawarah dikunci dengan membuat berita acara."
+    if move in BY_JOB_ONLY:
+        return "Konfirmasi dan pengembalian dilakukan camat di halaman konfirmasi."
     if move in NOT_YET:
         return "Langkah ini belum tersedia."
     if role in ALLOWED.get((move, state), set()):
@@ -208,7 +211,7 @@ def test_lock_confirm_return_are_not_plain_moves(
     move: str, role: str, make_meeting: MakeMeeting, users: dict[str, User]
 ) -> None:
     # Even from the state the move would start from, by the role that would make it: the lock
-    # comes only with the signed berita acara, confirm/return with the camat's issue.
+    # comes only with the signed berita acara, confirm/return with the camat's review.
     meeting = make_meeting(states.DECIDED if move == "lock" else states.LOCKED)
     with pytest.raises(services.MeetingError) as refused:
         services.move(meeting, move, user=users[role])

@@ -160,7 +160,7 @@ def decided_document(meeting: Meeting) -> tuple[bytes, str]:
     return data, canonical.sha256_hex(data)
 
 
-def _remember_certificate(identity: signing.Identity) -> None:
+def remember_certificate(identity: signing.Identity) -> None:
     if db.session.get(SigningCertificate, identity.fingerprint) is None:
         db.session.add(
             SigningCertificate(
@@ -233,7 +233,7 @@ def generate(ba_id: int, base_url: str | None = None) -> None:
                 _("Keputusan berubah selama berita acara dibuat. Buat ulang berita acara."),
             )
             return
-        _remember_certificate(identity)
+        remember_certificate(identity)
         ba.canonical, ba.sha256 = data, digest
         ba.pdf, ba.pdf_sha256, ba.pdf_size = signed, canonical.sha256_hex(signed), len(signed)
         ba.pages, ba.render_seconds = result.pages, round(result.seconds, 2)

@@ -106,6 +106,9 @@ def rules_for(kabupaten_code: str) -> KabupatenRules:
         majority_num=1,
         majority_den=2,
         ba_camat_block=True,
+        public_transparency=True,
+        stale_months=3,
+        cycle_last_day=14,
     )
 
 
@@ -182,7 +185,9 @@ def move(
 
     The lock is made only by the berita acara job (`by_job`), once the signed PDF is stored."""
     if move_name in states.BY_JOB_ONLY and not by_job:
-        raise MeetingError(_("Musyawarah dikunci dengan membuat berita acara."))
+        if move_name == "lock":
+            raise MeetingError(_("Musyawarah dikunci dengan membuat berita acara."))
+        raise MeetingError(_("Konfirmasi dan pengembalian dilakukan camat di halaman konfirmasi."))
     try:
         step = states.check_move(meeting.state, move_name, user.role)
     except states.MoveRefused as refused:

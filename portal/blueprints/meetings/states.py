@@ -66,9 +66,11 @@ MOVES = {
 }
 
 # Moves that later issues own: refused here until their feature exists.
-NOT_YET = {"confirm", "return"}
-# The lock is the berita acara job's: it happens only with the signed PDF stored.
-BY_JOB_ONLY = {"lock"}
+NOT_YET: set[str] = set()
+# Moves made only by their own service, never by a plain move: the lock by the berita acara
+# job (with the signed PDF stored), confirm/return by the camat's review (countersigned PDF,
+# register update, note).
+BY_JOB_ONLY = {"lock", "confirm", "return"}
 
 # What may change in each state.
 EDITABLE_DETAILS = (DRAFT, SCHEDULED)

@@ -1,0 +1,186 @@
+"""The camat's review of a locked meeting: confirm or return, each once and for good.
+
+Confirm: the register moves forward (`register.from_meeting`), the portal adds the camat's
+confirmation to the berita acara as a second signature (an incremental update: the first
+signature stays valid), the review is written, the meeting moves to `confirmed`, the operators
+are told. Return: a note for the secretary; the meeting moves to `returned` and is corrected only
+by an addendum meeting. All in the request's one transaction, with the meeting row locked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import audit
+from portal.access import in_scope
+from portal.blueprints.berita_acara import canonical, signing
+from portal.blueprints.berita_acara import services as ba_services
+from portal.blueprints.berita_acara.models import DONE, BeritaAcara
+from portal.blueprints.meetings import services as meetings
+from portal.blueprints.meetings import states
+from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.register.from_meeting import RegisterConflict, apply_meeting
+from portal.blueprints.review.models import CONFIRMED, RETURNED, MeetingReview
+from portal.extensions import db
+
+NOTE_MAX = 2000
+
+
+class ReviewError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def review_of(meeting_id: int) -> MeetingReview | None:
+    return db.session.execute(
+        select(MeetingReview).where(MeetingReview.meeting_id == meeting_id)
+    ).scalar_one_or_none()
+
+
+def inbox(user: Any = None):  # -> Select of (Meeting, BeritaAcara)
+    """Locked meetings in the user's scope waiting for the camat, the longest waiting first."""
+    return (
+        select(Meeting, BeritaAcara)
+        .join(BeritaAcara, BeritaAcara.meeting_id == Meeting.id)
+        .where(
+            Meeting.state == states.LOCKED,
+            BeritaAcara.status == DONE,
+            in_scope(Meeting.village_code, user),
+        )
+        .order_by(BeritaAcara.finished_at, Meeting.id)
+    )
+
+
+def reviewed(user: Any = None, limit: int = 20):  # -> Select of (Meeting, MeetingReview)
+    """The latest reviews in the user's scope."""
+    return (
+        select(Meeting, MeetingReview)
+        .join(MeetingReview, MeetingReview.meeting_id == Meeting.id)
+        .where(in_scope(Meeting.village_code, user))
+        .order_by(MeetingReview.created_at.desc(), MeetingReview.id.desc())
+        .limit(limit)
+    )
+
+
+def decided_document(ba: BeritaAcara) -> dict[str, Any]:
+    return json.loads(ba.canonical)
+
+
+def _ready(meeting: Meeting, move: str, user: Any) -> BeritaAcara:
+    try:
+        states.check_move(meeting.state, move, user.role)
+    except states.MoveRefused as refused:
+        raise ReviewError(refused.message) from refused
+    if review_of(meeting.id) is not None:
+        raise ReviewError(_("Musyawarah ini sudah dikonfirmasi atau dikembalikan."))
+    ba = ba_services.of_meeting(meeting.id)
+    if ba is None or ba.status != DONE:
+        raise ReviewError(_("Berita acara musyawarah ini belum selesai dibuat."))
+    return ba
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ReviewError(_("Catatan paling panjang %(n)d karakter.", n=NOTE_MAX), "note")
+    return note or None
+
+
+def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingReview:
+    """Confirm a locked meeting (the caller loaded it FOR UPDATE); see the module docstring."""
+    ba = _ready(meeting, "confirm", user)
+    note = _clean_note(note)
+    try:
+        applied = apply_meeting(meeting, user_id=user.id)
+    except RegisterConflict as conflict:
+        raise ReviewError(conflict.message) from conflict
+    document = decided_document(ba)
+    counts = document["counts"]
+    identity = signing.load_identity()
+    countersigned = signing.sign_pdf(
+        ba.pdf,
+        identity,
+        field_name="KonfirmasiCamat",
+        reason=_(
+            "Dikonfirmasi Camat %(kecamatan)s: %(name)s",
+            kecamatan=document["meeting"]["kecamatan_name"],
+            name=user.full_name,
+        ),
+        location=document["meeting"]["kecamatan_name"],
+    )
+    ba_services.remember_certificate(identity)
+    review = MeetingReview(
+        meeting_id=meeting.id,
+        outcome=CONFIRMED,
+        note=note,
+        user_id=user.id,
+        pdf=countersigned,
+        pdf_sha256=canonical.sha256_hex(countersigned),
+        pdf_size=len(countersigned),
+        signer_subject=identity.subject[:300],
+        signer_fingerprint=identity.fingerprint,
+        entry_total=counts["families"] + counts["baru"],
+    )
+    db.session.add(review)
+    _move(meeting, "confirm", user, note)
+    _audit(
+        meeting,
+        "review.confirmed",
+        {
+            "pdf_sha256": review.pdf_sha256,
+            "removed": applied.removed,
+            "added": applied.added,
+            "corrected": applied.corrected,
+        },
+    )
+    _notify("notify_meeting_confirmed", meeting)
+    db.session.flush()
+    return review
+
+
+def return_meeting(meeting: Meeting, *, user: Any, note: str | None) -> MeetingReview:
+    """Return a locked meeting to the secretary with a note; it is corrected by an addendum."""
+    _ready(meeting, "return", user)
+    note = _clean_note(note)
+    if not note:
+        raise ReviewError(_("Tulis alasan pengembalian untuk sekretaris desa."), "note")
+    review = MeetingReview(meeting_id=meeting.id, outcome=RETURNED, note=note, user_id=user.id)
+    db.session.add(review)
+    _move(meeting, "return", user, note)
+    _audit(meeting, "review.returned", {"note_length": len(note)})
+    db.session.flush()
+    _notify("notify_meeting_returned", meeting, review)
+    return review
+
+
+def _move(meeting: Meeting, move: str, user: Any, note: str | None) -> None:
+    try:
+        meetings.move(meeting, move, user=user, note=note, by_job=True)
+    except meetings.MeetingError as error:
+        raise ReviewError(error.message) from error
+
+
+def _notify(function: str, *args: Any) -> None:
+    try:  # TEMPORARY until the notifications service lands
+        from portal.blueprints.notifications import services as notifications
+
+        call = getattr(notifications, function)
+    except (ImportError, AttributeError):
+        return
+    call(*args)
+
+
+def _audit(meeting: Meeting, action: str, details: dict[str, Any]) -> None:
+    audit.record(
+        action,
+        object_type="meeting",
+        object_id=meeting.id,
+        region_code=meeting.village_code,
+        details=details,
+    )
