@@ -31,7 +31,7 @@ from tests.factories import (
 )
 from tests.meetings.conftest import FAMILIES, register, sekretaris  # noqa: F401  (fixtures)
 
-__all__ = ["FAMILIES", "KK_NEW", "NIK_NEW_CHILD", "NIK_NEW_HEAD", "EXPECTED"]
+__all__ = ["EXPECTED", "FAMILIES", "KK_NEW", "NIK_NEW_CHILD", "NIK_NEW_HEAD"]
 
 # What the meeting of build_decided decides (over the FAMILIES families of Pasar Ipuh).
 EXPECTED = {
@@ -46,7 +46,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def users(regions: None, sekretaris: User) -> dict[str, User]:  # noqa: F811
+def users(regions: None, sekretaris: User) -> dict[str, User]:
     """Every role covering Pasar Ipuh, and `other_*` users whose scope does not cover it."""
     return {
         "admin": make_user("admin", KAB_MUKOMUKO),
@@ -69,7 +69,7 @@ def build_locked(user: User, households: list[Any], **kw: Any) -> tuple[Meeting,
 
 
 @pytest.fixture
-def locked(users: dict[str, User], register: list[Any]) -> tuple[Meeting, BeritaAcara]:  # noqa: F811
+def locked(users: dict[str, User], register: list[Any]) -> tuple[Meeting, BeritaAcara]:
     return build_locked(users["sekretaris"], register)
 
 

@@ -45,7 +45,9 @@ def test_confirm_countersigns_the_berita_acara(locked, users) -> None:
     verdict = ba_services.check_file(stored.pdf, db.session.get(type(ba), ba.id))
     assert verdict.genuine, verdict.reasons
     move = db.session.execute(
-        select(MeetingMove).where(MeetingMove.meeting_id == meeting.id, MeetingMove.move == "confirm")
+        select(MeetingMove).where(
+            MeetingMove.meeting_id == meeting.id, MeetingMove.move == "confirm"
+        )
     ).scalar_one()
     assert move.user_id == users["camat"].id and move.to_state == "confirmed"
     actions = set(db.session.execute(select(AuditEntry.action)).scalars())
