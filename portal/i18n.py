@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, session
-from flask_babel import format_datetime, format_decimal, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_login import current_user
 
 
@@ -56,6 +56,10 @@ def init_app(app: Flask) -> None:
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value else "—"
+
+    @app.template_filter("date")
+    def _date(value: date | None, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else "—"
 
     @app.template_filter("number")
     def _number(value: float | int | None) -> str:

@@ -65,6 +65,8 @@ class Auth:
         )
 
     def login_as(self, user: User) -> TestResponse:
+        """Log in as `user` (whoever was logged in before is logged out first)."""
+        self.logout()
         response = self.login(user.username)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response

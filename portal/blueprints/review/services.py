@@ -184,3 +184,86 @@ def _audit(meeting: Meeting, action: str, details: dict[str, Any]) -> None:
         region_code=meeting.village_code,
         details=details,
     )
+
+
+def addendum_of(meeting_id: int) -> Meeting | None:
+    """The addendum meeting that corrects a returned meeting (not a cancelled one)."""
+    return db.session.execute(
+        select(Meeting)
+        .where(Meeting.addendum_of_id == meeting_id, Meeting.state != states.CANCELLED)
+        .order_by(Meeting.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
+    """A draft meeting that corrects a returned one: its details, invitees and proposals copied
+    (the proposals open again, to be decided anew); the secretary edits it like any draft."""
+    from datetime import timedelta
+
+    from portal.blueprints.meetings.models import Participant, Proposal
+    from portal.timeutil import utcnow
+
+    if returned.state != states.RETURNED:
+        raise ReviewError(
+            _("Hanya musyawarah yang dikembalikan camat yang diperbaiki dengan adendum.")
+        )
+    if addendum_of(returned.id) is not None:
+        raise ReviewError(_("Musyawarah adendum untuk musyawarah ini sudah dibuat."))
+    review = review_of(returned.id)
+    agenda = _(
+        "Adendum atas musyawarah %(number)s yang dikembalikan camat.", number=returned.number
+    )
+    if review is not None and review.note:
+        agenda += " " + _("Catatan camat: %(note)s", note=review.note)
+    data = meetings.MeetingData(
+        number=f"{returned.number}/ADENDUM"[:60],
+        meeting_date=(utcnow() + timedelta(hours=7)).date(),
+        start_time=returned.start_time,
+        place=returned.place,
+        agenda=agenda,
+        chair_name=returned.chair_name,
+        notulen_name=returned.notulen_name,
+        period=returned.period,
+    )
+    try:
+        meeting = meetings.create_meeting(returned.village_code, data, user=user)
+    except meetings.MeetingError as error:
+        raise ReviewError(error.message) from error
+    meeting.addendum_of_id = returned.id
+    for old in returned.participants:
+        if not old.walk_in:
+            db.session.add(
+                Participant(
+                    meeting=meeting,
+                    name=old.name,
+                    unsur=old.unsur,
+                    votes=old.votes,
+                    position=old.position,
+                    nik=old.nik,
+                    phone=old.phone,
+                )
+            )
+    proposals = db.session.execute(
+        select(Proposal).where(Proposal.meeting_id == returned.id).order_by(Proposal.id)
+    ).scalars()
+    copied = 0
+    for old in proposals:
+        db.session.add(
+            Proposal(
+                meeting_id=meeting.id,
+                household_id=old.household_id,
+                kind=old.kind,
+                reason=old.reason,
+                reason_text=old.reason_text,
+                details=old.details,
+                proposer=old.proposer,
+                proposer_name=old.proposer_name,
+                note=old.note,
+                created_by=user.id,
+            )
+        )
+        copied += 1
+    _audit(meeting, "meeting.addendum_create", {"addendum_of": returned.id, "proposals": copied})
+    db.session.flush()
+    return meeting

@@ -1,0 +1,168 @@
+"""Warnings worth a look before the camat confirms: signs of a meeting that was not really held
+as recorded (DOMAIN: meetings never held, lists that skipped the meeting).
+
+Each is a hint, not a verdict: the camat reads it with the berita acara and the scan. The
+thresholds are here, in one place, with the reason for each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from portal.blueprints.berita_acara.models import BeritaAcara
+from portal.blueprints.meetings import services as meetings
+from portal.blueprints.meetings import states
+from portal.blueprints.meetings.models import Meeting, Participant
+from portal.blueprints.regions.models import Region
+from portal.extensions import db
+from portal.personal_data import mask_id
+
+# Quorum "barely" held: at most this many voters above the minimum.
+QUORUM_MARGIN = 1
+# A share of removals above this is unusual for one meeting (a monthly update removes a few).
+REMOVAL_SHARE = 0.20
+# A real meeting takes time: opening, reading the list, discussing each proposal.
+MIN_MEETING = timedelta(minutes=15)
+PER_PROPOSAL = timedelta(seconds=20)
+# Attending two meetings whose start times are closer than this is not possible.
+SAME_HOUR = timedelta(minutes=60)
+
+
+@dataclass
+class Warning:
+    kind: str
+    message: str
+    details: list[str] | None = None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> list[Warning]:
+    found: list[Warning] = []
+    attendance = document["attendance"]
+    counts = document["counts"]
+    present, needed = attendance["present_voters"], attendance["quorum_required"]
+    if present - needed <= QUORUM_MARGIN:
+        found.append(
+            Warning(
+                "quorum",
+                _(
+                    "Kuorum nyaris tidak terpenuhi: %(present)d pemilih hadir, minimal %(needed)d.",
+                    present=present,
+                    needed=needed,
+                ),
+            )
+        )
+    families = counts["families"] or 0
+    if families and counts["keluar"] / families > REMOVAL_SHARE:
+        found.append(
+            Warning(
+                "removals",
+                _(
+                    "Jumlah keluarga keluar tidak biasa: %(n)d dari %(total)d keluarga "
+                    "(%(share)d%%).",
+                    n=counts["keluar"],
+                    total=families,
+                    share=round(100 * counts["keluar"] / families),
+                ),
+            )
+        )
+    rules = meetings.rules_for(meeting.village_code[:4])
+    if meeting.meeting_date.day > rules.cycle_last_day:
+        found.append(
+            Warning(
+                "cycle",
+                _(
+                    "Musyawarah diadakan di luar jendela siklus (tanggal 1–%(day)d setiap bulan).",
+                    day=rules.cycle_last_day,
+                ),
+            )
+        )
+    opened, decided = _aware(meeting.opened_at), _aware(meeting.decided_at)
+    if opened and decided:
+        decisions = counts["keluar"] + counts["baru"] + counts["perbaikan"] + counts["rejected"]
+        plausible = max(MIN_MEETING, PER_PROPOSAL * decisions)
+        took = decided - opened
+        if took < plausible:
+            found.append(
+                Warning(
+                    "duration",
+                    _(
+                        "Musyawarah diputuskan dalam waktu yang sangat singkat: %(minutes)d "
+                        "menit untuk %(n)d keputusan.",
+                        minutes=int(took.total_seconds() // 60),
+                        n=decisions,
+                    ),
+                )
+            )
+    elsewhere = _attended_elsewhere(meeting)
+    if elsewhere:
+        found.append(
+            Warning(
+                "elsewhere",
+                _(
+                    "%(n)d peserta juga tercatat hadir di musyawarah lain pada jam yang sama.",
+                    n=len(elsewhere),
+                ),
+                elsewhere,
+            )
+        )
+    if ba.scan is None:
+        found.append(
+            Warning("scan", _("Pindaian berita acara yang ditandatangani belum diunggah."))
+        )
+    return found
+
+
+def _attended_elsewhere(meeting: Meeting) -> list[str]:
+    """Present participants (by NIK) of this meeting also present at another meeting of the
+    same day that started within the hour. Names without a NIK cannot be told apart."""
+    if meeting.start_time is None:
+        return []
+    here, there = aliased(Participant), aliased(Participant)
+    other = aliased(Meeting)
+    rows = db.session.execute(
+        select(here.name, here.nik, other.number, other.start_time, Region.name)
+        .join(there, (there.nik == here.nik) & (there.meeting_id != here.meeting_id))
+        .join(other, other.id == there.meeting_id)
+        .join(Region, Region.code == other.village_code)
+        .where(
+            here.meeting_id == meeting.id,
+            here.present.is_(True),
+            here.nik.is_not(None),
+            there.present.is_(True),
+            other.meeting_date == meeting.meeting_date,
+            other.state != states.CANCELLED,
+        )
+        .order_by(here.name)
+    ).all()
+    start = datetime.combine(meeting.meeting_date, meeting.start_time)
+    found = []
+    for name, nik, number, other_start, village in rows:
+        if other_start is None:
+            continue
+        gap = abs(datetime.combine(meeting.meeting_date, other_start) - start)
+        if gap < SAME_HOUR:
+            found.append(
+                _(
+                    "%(name)s (NIK %(nik)s): juga di %(number)s, %(village)s, pukul %(time)s",
+                    name=name,
+                    nik=mask_id(nik),
+                    number=number,
+                    village=village,
+                    time=other_start.strftime("%H:%M"),
+                )
+            )
+    return found
