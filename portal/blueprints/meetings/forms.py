@@ -163,3 +163,16 @@ class RulesForm(FlaskForm):
         _l("Keputusan suara: penyebut"), validators=[NumberRange(min=2, max=99)]
     )
     ba_camat_block = BooleanField(_l('Berita acara memuat blok "Mengetahui, Camat"'))
+    cycle_last_day = IntegerField(
+        _l("Musyawarah diadakan pada tanggal 1 sampai"),
+        validators=[Optional(), NumberRange(min=1, max=31, message=_l("Isi tanggal 1–31."))],
+        description=_l("Di luar jendela ini camat melihat peringatan (bawaan 14)."),
+    )
+    stale_months = IntegerField(
+        _l("Desa berisiko data beku setelah … bulan tanpa musyawarah yang dikonfirmasi"),
+        validators=[Optional(), NumberRange(min=1, max=24, message=_l("Isi 1–24 bulan."))],
+        description=_l("Ditandai di dasbor (bawaan 3)."),
+    )
+    public_transparency = BooleanField(
+        _l("Tampilkan halaman transparansi publik setiap desa/kelurahan")
+    )

@@ -139,6 +139,9 @@ def rules():
                 quorum=(form.quorum_num.data, form.quorum_den.data),
                 majority=(form.majority_num.data, form.majority_den.data),
                 camat_block=bool(form.ba_camat_block.data),
+                cycle_last_day=form.cycle_last_day.data,
+                stale_months=form.stale_months.data,
+                public_transparency=bool(form.public_transparency.data),
                 user=current_user,
             )
         except services.MeetingError as error:

@@ -1104,6 +1104,9 @@ def set_rules(
     majority: tuple[int, int],
     user: Any,
     camat_block: bool | None = None,
+    cycle_last_day: int | None = None,
+    stale_months: int | None = None,
+    public_transparency: bool | None = None,
 ) -> KabupatenRules:
     """The kabupaten's meeting rules; meetings created afterwards use them."""
     if not (0 < quorum[0] <= quorum[1]):
@@ -1119,14 +1122,30 @@ def set_rules(
         before = [rules.quorum_num, rules.quorum_den, rules.majority_num, rules.majority_den]
     rules.quorum_num, rules.quorum_den = quorum
     rules.majority_num, rules.majority_den = majority
-    if camat_block is not None:
-        rules.ba_camat_block = camat_block
+    if cycle_last_day is not None and not 1 <= cycle_last_day <= 31:
+        raise MeetingError(_("Jendela siklus: isi tanggal 1–31."))
+    if stale_months is not None and not 1 <= stale_months <= 24:
+        raise MeetingError(_("Batas data beku: isi 1–24 bulan."))
+    settings = {
+        "ba_camat_block": camat_block,
+        "cycle_last_day": cycle_last_day,
+        "stale_months": stale_months,
+        "public_transparency": public_transparency,
+    }
+    for name, value in settings.items():
+        if value is not None:
+            setattr(rules, name, value)
     audit.record(
         "meeting.rules",
         object_type="kabupaten_rules",
         object_id=kabupaten_code,
         region_code=kabupaten_code,
-        details={"before": before, "after": [*quorum, *majority], "camat_block": camat_block},
+        details={
+            "before": before,
+            "after": [*quorum, *majority],
+            **{name: value for name, value in settings.items() if value is not None},
+            "camat_block": camat_block,
+        },
     )
     db.session.flush()
     return rules
