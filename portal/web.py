@@ -49,6 +49,12 @@ def navigation() -> list[tuple[str, Any, bool]]:
         items.append(("regions.index", _l("Wilayah"), current.startswith("regions.")))
     if can("view_meetings"):
         items.append(("meetings.index", _l("Musyawarah"), current.startswith("meetings.")))
+    if can("review_meetings"):
+        items.append(("review.inbox", _l("Konfirmasi"), current.startswith("review.")))
+    if can("enter_decisions"):
+        items.append(("entry.inbox", _l("Entri SIKS-NG"), current.startswith("entry.")))
+    if can("view_dashboard"):
+        items.append(("dashboard.index", _l("Dasbor"), current.startswith("dashboard.")))
     if can("view_register"):
         in_register = current.startswith("register.") and not current.startswith("register.import")
         items.append(("register.index", _l("Keluarga"), in_register))

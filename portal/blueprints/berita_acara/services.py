@@ -249,6 +249,9 @@ def generate(ba_id: int, base_url: str | None = None) -> None:
             {"sha256": digest, "pdf_sha256": ba.pdf_sha256, "pages": result.pages},
             user_id=ba.requested_by,
         )
+        from portal.blueprints.review.services import notify
+
+        notify("notify_ba_locked", meeting)  # the camat: a berita acara waits for them
         db.session.commit()
     except Exception as error:  # any failure: the meeting stays decided
         log.exception("berita acara %s: generation failed", ba_id)

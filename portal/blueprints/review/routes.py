@@ -27,6 +27,14 @@ def review_of(meeting_id: int):
 
 
 @bp.app_template_global()
+def reviews_waiting() -> int:
+    """How many locked berita acara in the user's scope wait for the camat."""
+    from sqlalchemy import func, select
+
+    return db.session.scalar(select(func.count()).select_from(services.inbox().subquery())) or 0
+
+
+@bp.app_template_global()
 def addendum_of(meeting_id: int):
     return services.addendum_of(meeting_id)
 

@@ -139,7 +139,7 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
             "corrected": applied.corrected,
         },
     )
-    _notify("notify_meeting_confirmed", meeting)
+    notify("notify_meeting_confirmed", meeting)
     db.session.flush()
     return review
 
@@ -155,7 +155,7 @@ def return_meeting(meeting: Meeting, *, user: Any, note: str | None) -> MeetingR
     _move(meeting, "return", user, note)
     _audit(meeting, "review.returned", {"note_length": len(note)})
     db.session.flush()
-    _notify("notify_meeting_returned", meeting, review)
+    notify("notify_meeting_returned", meeting, review)
     return review
 
 
@@ -166,7 +166,7 @@ def _move(meeting: Meeting, move: str, user: Any, note: str | None) -> None:
         raise ReviewError(error.message) from error
 
 
-def _notify(function: str, *args: Any) -> None:
+def notify(function: str, *args: Any) -> None:
     try:  # TEMPORARY until the notifications service lands
         from portal.blueprints.notifications import services as notifications
 
