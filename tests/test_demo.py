@@ -66,8 +66,47 @@ def test_seed_leaves_a_meeting_in_every_state_and_a_signed_berita_acara(runner, 
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     states = sorted(db.session.execute(db.select(Meeting.state)).scalars())
-    assert states == ["decided", "in_session", "locked", "scheduled"]
-    ba = db.session.execute(db.select(BeritaAcara)).scalar_one()
-    assert ba.status == "done", ba.error
+    assert states == ["confirmed", "decided", "in_session", "locked", "returned", "scheduled"]
+    bas = db.session.execute(db.select(BeritaAcara)).scalars().all()
+    assert len(bas) == 3 and all(ba.status == "done" for ba in bas), [b.error for b in bas]
+    locked = db.session.execute(db.select(Meeting).where(Meeting.state == "locked")).scalar_one()
+    ba = next(ba for ba in bas if ba.meeting_id == locked.id)
     copy = Path(app.instance_path) / "demo" / f"berita-acara-{ba.meeting_id}.pdf"
     assert copy.read_bytes() == ba.pdf
+
+
+def test_seed_leaves_a_confirmed_meeting_partly_entered_and_a_returned_one(runner, app):
+    from portal.blueprints.entry.models import EntryMark
+    from portal.blueprints.meetings.models import Meeting
+    from portal.blueprints.register.models import Household
+    from portal.blueprints.review.models import MeetingReview
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "dikonfirmasi camat" in result.output and "dikembalikan camat" in result.output
+    confirmed = db.session.execute(
+        db.select(Meeting).where(Meeting.state == "confirmed")
+    ).scalar_one()
+    review = db.session.execute(
+        db.select(MeetingReview).where(MeetingReview.meeting_id == confirmed.id)
+    ).scalar_one()
+    marks = (
+        db.session.execute(db.select(EntryMark).where(EntryMark.meeting_id == confirmed.id))
+        .scalars()
+        .all()
+    )
+    assert 0 < len(marks) < review.entry_total
+    assert {m.status for m in marks} == {"entered", "rejected"}
+    removed = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Household)
+        .where(Household.removed_meeting_id == confirmed.id)
+    )
+    assert removed == 2  # meninggal, pindah; the sudah_mampu tally (3:2:1) is no majority
+    returned = db.session.execute(
+        db.select(Meeting).where(Meeting.state == "returned")
+    ).scalar_one()
+    note = db.session.execute(
+        db.select(MeetingReview.note).where(MeetingReview.meeting_id == returned.id)
+    ).scalar_one()
+    assert "Daftar hadir" in note

@@ -196,7 +196,8 @@ DEMO_INVITEES = (
 
 
 def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str):
-    """A past (or running) musdes of Pasar Ipuh taken to `stage`: in_session, decided, locked."""
+    """A past (or running) musdes of Pasar Ipuh taken to `stage`: in_session, decided, locked
+    (also the start of confirmed and returned). Each stage removes its own three families."""
     from portal.blueprints.meetings import services as meetings
     from portal.blueprints.register.models import Household
 
@@ -225,7 +226,7 @@ def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str)
     meetings.move(meeting, "open", user=secretary)
     for participant in meeting.participants[: 5 if stage == "in_session" else None]:
         meetings.check_in(meeting, participant, user=secretary)
-    offset = {"locked": 3, "decided": 6, "in_session": 9}[stage]
+    offset = {"locked": 3, "decided": 6, "in_session": 9, "confirmed": 12, "returned": 15}[stage]
     families = (
         db.session.execute(
             db.select(Household)
@@ -268,7 +269,6 @@ def seed_meeting_states() -> list[str]:
 
     from flask import current_app
 
-    from portal.blueprints.berita_acara import services as berita_acara
     from portal.blueprints.meetings.models import Meeting
 
     village = "1706052006"
@@ -282,14 +282,11 @@ def seed_meeting_states() -> list[str]:
     secretary = db.session.execute(
         db.select(User).where(User.username == "sekdes.pasaripuh")
     ).scalar_one()
-    made = []
+    made = _reviewed_meetings(secretary)
     locked = _earlier_meeting(
         secretary, number="001/MUSDES-DTSEN/IX/2026", days_ago=61, stage="locked"
     )
-    ba = berita_acara.request_lock(locked, user=secretary)
-    db.session.commit()
-    berita_acara.generate(ba.id)
-    ba = berita_acara.of_meeting(locked.id)
+    ba = _lock(locked, secretary)
     if ba is not None and ba.status == "done":
         folder = Path(current_app.instance_path) / "demo"
         folder.mkdir(parents=True, exist_ok=True)
@@ -302,6 +299,58 @@ def seed_meeting_states() -> list[str]:
     _earlier_meeting(secretary, number="003/MUSDES-DTSEN/XI/2026", days_ago=0, stage="in_session")
     made.append("sedang berlangsung")
     db.session.commit()
+    return made
+
+
+def _lock(meeting, secretary: User):
+    from portal.blueprints.berita_acara import services as berita_acara
+
+    ba = berita_acara.request_lock(meeting, user=secretary)
+    db.session.commit()
+    berita_acara.generate(ba.id)
+    return berita_acara.of_meeting(meeting.id)
+
+
+def _reviewed_meetings(secretary: User) -> list[str]:
+    """Two older musdes the camat has reviewed: one confirmed (the register moved forward; the
+    operator entered part of it in SIKS-NG, one family rejected there) and one returned."""
+    from portal.blueprints.entry import services as entry
+    from portal.blueprints.review import services as review
+
+    camat = db.session.execute(db.select(User).where(User.username == "camat.ipuh")).scalar_one()
+    operator = db.session.execute(
+        db.select(User).where(User.username == "operator.ipuh")
+    ).scalar_one()
+    made = []
+    confirmed = _earlier_meeting(
+        secretary, number="007/MUSDES-DTSEN/VII/2026", days_ago=120, stage="confirmed"
+    )
+    ba = _lock(confirmed, secretary)
+    if ba is None or ba.status != "done":
+        return [f"berita acara gagal: {ba.error if ba else '?'}"]
+    review.confirm(confirmed, user=camat, note="Hadir sebagai pengamat; musyawarah tertib.")
+    families = entry.decided_families(confirmed)
+    done = [f.household_id for f in families if f.category != "tetap"]
+    entry.mark(confirmed, done[:-1], "entered", None, operator)
+    entry.mark(
+        confirmed, done[-1:], "rejected", "NIK kepala keluarga tidak padan Dukcapil", operator
+    )
+    tetap = [f.household_id for f in families if f.category == "tetap"]
+    entry.mark(confirmed, tetap[: len(tetap) // 2], "entered", None, operator)
+    db.session.commit()
+    made.append("dikonfirmasi camat (entri SIKS-NG sebagian)")
+    returned = _earlier_meeting(
+        secretary, number="008/MUSDES-DTSEN/VIII/2026", days_ago=90, stage="returned"
+    )
+    ba = _lock(returned, secretary)
+    if ba is not None and ba.status == "done":
+        review.return_meeting(
+            returned,
+            user=camat,
+            note="Daftar hadir tidak ditandatangani peserta; unggah pindaian yang lengkap.",
+        )
+        db.session.commit()
+        made.append("dikembalikan camat")
     return made
 
 
