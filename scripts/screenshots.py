@@ -33,17 +33,34 @@ ARGS = [
 ]
 # (login, [(name, path)])
 PAGES = [
-    (None, [("login", "/masuk"), ("verification", "/verifikasi/{code}")]),
+    (
+        None,
+        [
+            ("login", "/masuk"),
+            ("verification", "/verifikasi/{code}"),
+            ("transparency", "/transparansi/1706052006"),
+        ],
+    ),
     (
         "admin.mukomuko",
         [
             ("home-admin", "/"),
+            ("dashboard-kabupaten", "/dasbor/"),
             ("users", "/admin/pengguna/"),
             ("user-new", "/admin/pengguna/baru"),
             ("region-kabupaten", "/wilayah/1706"),
         ],
     ),
-    ("camat.ipuh", [("home-camat", "/")]),
+    (
+        "camat.ipuh",
+        [
+            ("home-camat", "/"),
+            ("review-inbox", "/konfirmasi/"),
+            ("review-locked", "/konfirmasi/{locked}"),
+            ("review-confirmed", "/konfirmasi/{confirmed}"),
+            ("dashboard-kecamatan", "/dasbor/"),
+        ],
+    ),
     (
         "sekdes.pasaripuh",
         [
@@ -53,11 +70,21 @@ PAGES = [
             ("meeting", "/musyawarah/1"),
             ("meeting-participants", "/musyawarah/1/peserta"),
             ("meeting-proposals", "/musyawarah/1/usulan"),
-            ("meeting-locked", "/musyawarah/2"),
-            ("meeting-decided", "/musyawarah/3"),
+            ("meeting-locked", "/musyawarah/{locked}"),
+            ("meeting-decided", "/musyawarah/{decided}"),
+            ("meeting-returned", "/musyawarah/{returned}"),
+            ("meeting-confirmed", "/musyawarah/{confirmed}"),
+            ("notifications", "/notifikasi/"),
         ],
     ),
-    ("operator.ipuh", [("home-operator", "/")]),
+    (
+        "operator.ipuh",
+        [
+            ("home-operator", "/"),
+            ("entry-inbox", "/entri/"),
+            ("entry-meeting", "/entri/{confirmed}"),
+        ],
+    ),
 ]
 
 
@@ -111,9 +138,18 @@ def main(out: Path) -> None:
         db.session.commit()
         seed_meeting_states()
         from portal.blueprints.berita_acara.models import BeritaAcara
+        from portal.blueprints.meetings.models import Meeting
         from portal.blueprints.register.models import Household
 
-        code = db.session.execute(db.select(BeritaAcara.verify_code)).scalar_one()
+        ids = {
+            state: db.session.execute(
+                db.select(Meeting.id).where(Meeting.state == state)
+            ).scalar_one()
+            for state in ("locked", "decided", "returned", "confirmed")
+        }
+        code = db.session.execute(
+            db.select(BeritaAcara.verify_code).where(BeritaAcara.meeting_id == ids["locked"])
+        ).scalar_one()
 
         household = db.session.execute(
             db.select(Household.id).where(Household.village_code == "1706052006").limit(1)
@@ -140,7 +176,7 @@ def main(out: Path) -> None:
                         page.click("button[type=submit]")
                         page.wait_for_url(f"{base}/")
                     for name, path in pages:
-                        page.goto(base + path.format(household=household, code=code))
+                        page.goto(base + path.format(household=household, code=code, **ids))
                         page.screenshot(path=str(out / f"{name}-{suffix}.png"), full_page=True)
                     context.close()
             browser.close()
