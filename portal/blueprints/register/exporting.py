@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register.models import ACTIVE, Household
+from portal.blueprints.register.models import ACTIVE, Household, Person
 from portal.blueprints.register.reading import COLUMNS
 from portal.extensions import db
 
@@ -28,43 +28,54 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
-def export_rows(village_code: str) -> Iterator[list[str]]:
+def region_names(village_code: str) -> dict[int, str]:
+    """The names of the village and its ancestors, by level (1 province … 4 village)."""
     village = db.session.get(Region, village_code)
-    chain = [*village.ancestors(), village]
-    names = {r.level: r.name for r in chain}
+    return {r.level: r.name for r in [*village.ancestors(), village]}
+
+
+YES_NO = {True: "YA", False: "TIDAK"}
+
+
+def person_values(household: Household, member: Person, names: dict[int, str]) -> dict[str, Any]:
+    """One person of a family in the register export's columns (`COLUMNS`), not neutralised."""
+    return {
+        "iddtks": household.iddtks,
+        "provinsi": names.get(1),
+        "kabupaten_kota": names.get(2),
+        "kecamatan": names.get(3),
+        "desa_kelurahan": names.get(4),
+        "kode_wilayah": household.village_code,
+        "alamat": household.alamat,
+        "dusun": household.dusun,
+        "rt": household.rt,
+        "rw": household.rw,
+        "nomor_kk": household.kk,
+        "nomor_nik": member.nik,
+        "nama": member.name,
+        "tanggal_lahir": member.birth_date.isoformat() if member.birth_date else "",
+        "tempat_lahir": member.birth_place,
+        "jenis_kelamin": member.sex,
+        "nama_ibu_kandung": member.mother_name,
+        "hubungan_keluarga": member.relation,
+        "pkh": YES_NO[bool(household.pkh)],
+        "bpnt": YES_NO[bool(household.bpnt)],
+        "pbi": YES_NO[bool(household.pbi)],
+        "desil": household.desil,
+    }
+
+
+def export_rows(village_code: str) -> Iterator[list[str]]:
+    names = region_names(village_code)
     households = db.session.execute(
         select(Household)
         .where(Household.village_code == village_code, Household.status == ACTIVE)
         .options(selectinload(Household.members))
         .order_by(Household.rw, Household.rt, Household.kk)
     ).scalars()
-    yes_no = {True: "YA", False: "TIDAK"}
     for household in households:
         for member in household.members:
-            values = {
-                "iddtks": household.iddtks,
-                "provinsi": names.get(1),
-                "kabupaten_kota": names.get(2),
-                "kecamatan": names.get(3),
-                "desa_kelurahan": names.get(4),
-                "kode_wilayah": village_code,
-                "alamat": household.alamat,
-                "dusun": household.dusun,
-                "rt": household.rt,
-                "rw": household.rw,
-                "nomor_kk": household.kk,
-                "nomor_nik": member.nik,
-                "nama": member.name,
-                "tanggal_lahir": member.birth_date.isoformat() if member.birth_date else "",
-                "tempat_lahir": member.birth_place,
-                "jenis_kelamin": member.sex,
-                "nama_ibu_kandung": member.mother_name,
-                "hubungan_keluarga": member.relation,
-                "pkh": yes_no[household.pkh],
-                "bpnt": yes_no[household.bpnt],
-                "pbi": yes_no[household.pbi],
-                "desil": household.desil,
-            }
+            values = person_values(household, member, names)
             yield [neutralise(values[column]) for column in COLUMNS]
 
 
