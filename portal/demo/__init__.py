@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -20,6 +20,7 @@ from portal.blueprints.users.models import User
 from portal.extensions import db
 from portal.passwords import hash_password
 
+_NINE = time(9, 0)
 DEMO_REGIONS = Path(__file__).with_name("wilayah_demo.csv")
 DEMO_PASSWORD = "musyawarah-demo-2026"
 
@@ -208,7 +209,7 @@ def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str)
         meetings.MeetingData(
             number=number,
             meeting_date=day,
-            start_time=None,
+            start_time=None if stage == "in_session" else _NINE,
             place="Balai Desa Pasar Ipuh",
             agenda="Verifikasi dan validasi DTSEN",
             chair_name="Kepala Desa Pasar Ipuh",
@@ -257,6 +258,9 @@ def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str)
             meetings.decide_by_consensus(meeting, proposal, user=secretary)
     if stage != "in_session":
         meetings.move(meeting, "decide", user=secretary)
+        # As it happened on the day: opened at nine, decided an hour and a quarter later.
+        opened = datetime.combine(day, time(2, 0), tzinfo=UTC)  # 09:00 WIB
+        meeting.opened_at, meeting.decided_at = opened, opened + timedelta(minutes=75)
     db.session.flush()
     return meeting
 
