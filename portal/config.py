@@ -58,6 +58,13 @@ DEFAULTS: dict[str, Any] = {
     "BA_SCAN_MAX_BYTES": 10 * 1024 * 1024,
     "BA_RENDER_WORKERS": None,  # parallel PDF render processes; default: one per core
     "VERIFY_UPLOAD_LIMIT": "20 per hour",  # public PDF checks per address
+    # Notification emails: sent only when MAIL_SERVER is set.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "portal-musyawarah@localhost",
     "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106 low-memory profile)
     "ARGON2_MEMORY_COST": 65536,  # KiB
 }

@@ -75,4 +75,5 @@ def init_app(app: Flask) -> None:
 
 # Task modules register themselves on `huey` when imported.
 from portal.blueprints.berita_acara import tasks as _ba_tasks  # noqa: E402, F401
+from portal.blueprints.notifications import tasks as _notification_tasks  # noqa: E402, F401
 from portal.blueprints.register import tasks  # noqa: E402, F401

@@ -253,6 +253,9 @@ def generate(ba_id: int, base_url: str | None = None) -> None:
 
         notify("notify_ba_locked", meeting)  # the camat: a berita acara waits for them
         db.session.commit()
+        from portal.blueprints.notifications.services import send_queued_emails
+
+        send_queued_emails()
     except Exception as error:  # any failure: the meeting stays decided
         log.exception("berita acara %s: generation failed", ba_id)
         message = error.message if isinstance(error, meetings.MeetingError) else None

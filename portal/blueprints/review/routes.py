@@ -13,6 +13,7 @@ from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.meetings.routes import LABELS
+from portal.blueprints.notifications.services import send_queued_emails
 from portal.blueprints.review import services, warnings
 from portal.blueprints.review.forms import AddendumForm, ConfirmForm, ReturnForm
 from portal.blueprints.review.models import CONFIRMED
@@ -97,6 +98,7 @@ def confirm(meeting_id: int):
         flash(error.message, "error")
         return redirect(url_for("review.show", meeting_id=meeting_id))
     db.session.commit()
+    send_queued_emails()
     flash(_("Musyawarah dikonfirmasi. Register desa sudah diperbarui dan operator diberi tahu."))
     return redirect(url_for("review.show", meeting_id=meeting_id))
 
@@ -118,6 +120,7 @@ def return_meeting(meeting_id: int):
         flash(error.message, "error")
         return redirect(url_for("review.show", meeting_id=meeting_id))
     db.session.commit()
+    send_queued_emails()
     flash(_("Musyawarah dikembalikan kepada sekretaris desa dengan catatan Anda."))
     return redirect(url_for("review.show", meeting_id=meeting_id))
 

@@ -167,13 +167,10 @@ def _move(meeting: Meeting, move: str, user: Any, note: str | None) -> None:
 
 
 def notify(function: str, *args: Any) -> None:
-    try:  # TEMPORARY until the notifications service lands
-        from portal.blueprints.notifications import services as notifications
+    """Tell the people concerned (`notifications.services.<function>`), in this transaction."""
+    from portal.blueprints.notifications import services as notifications
 
-        call = getattr(notifications, function)
-    except (ImportError, AttributeError):
-        return
-    call(*args)
+    getattr(notifications, function)(*args)
 
 
 def _audit(meeting: Meeting, action: str, details: dict[str, Any]) -> None:
