@@ -14,13 +14,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.berita_acara import bp as ba_bp
     from portal.blueprints.berita_acara import public_bp as verification_bp
-    from portal.blueprints.main import bp as main_bp
-    from portal.blueprints.meetings import bp as meetings_bp
-    from portal.blueprints.regions import bp as regions_bp
-    from portal.blueprints.register import bp as register_bp
     from portal.blueprints.dashboard import bp as dashboard_bp
     from portal.blueprints.entry import bp as entry_bp
+    from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.meetings import bp as meetings_bp
     from portal.blueprints.notifications import bp as notifications_bp
+    from portal.blueprints.regions import bp as regions_bp
+    from portal.blueprints.register import bp as register_bp
     from portal.blueprints.review import bp as review_bp
     from portal.blueprints.transparency import bp as transparency_bp
     from portal.blueprints.users import bp as users_bp
