@@ -1,7 +1,45 @@
-"""Routes of the transparency area."""
+"""Public transparency pages (no login): the confirmed decisions of a village's meetings."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template
+
+from portal.blueprints.meetings.forms import REASON_LABELS
+from portal.blueprints.transparency import services
+from portal.personal_data import mask_id
 
 bp = Blueprint("transparency", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("transparency/index.html", villages=services.villages_with_decisions())
+
+
+@bp.route("/<village_code>")
+def village(village_code: str):
+    region = services.village(village_code)
+    if region is None:
+        abort(404)
+    if not services.published(region.code):
+        body = render_template(
+            "errors/error.html",
+            status=404,
+            title=region.name,
+            message=_not_published(),
+        )
+        return body, 404
+    return render_template(
+        "transparency/village.html",
+        village=region,
+        chain=region.ancestors(),
+        meetings=services.confirmed_meetings(region.code),
+        mask=mask_id,
+        reason_labels=REASON_LABELS,
+    )
+
+
+def _not_published() -> str:
+    from flask_babel import gettext as _
+
+    return _("Halaman transparansi kabupaten/kota ini tidak dipublikasikan.")
