@@ -32,7 +32,9 @@ def _message(notification: Notification, user: User) -> EmailMessage:
     with force_locale(user.locale or "id"):
         text = services.message(notification)
         mail = EmailMessage()
-        mail["Subject"] = _("Portal Musyawarah: %(text)s", text=text)[:200]
+        # A header is one line: the camat's note may hold line breaks.
+        subject = " ".join(_("Portal Musyawarah: %(text)s", text=text).split())
+        mail["Subject"] = subject[:200]
         mail["From"] = config.get("MAIL_FROM") or "portal-musyawarah@localhost"
         mail["To"] = user.email
         mail.set_content(
@@ -69,7 +71,14 @@ def send(notification_ids: list[int]) -> int:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             for notification, user in rows:
-                smtp.send_message(_message(notification, user))
+                try:
+                    smtp.send_message(_message(notification, user))
+                except (ValueError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                    # This one message is refused (an address, its content): send the others.
+                    log.warning(
+                        "notification %d: email refused: %s", notification.id, type(error).__name__
+                    )
+                    continue
                 notification.emailed_at = utcnow()
                 sent += 1
     except (OSError, smtplib.SMTPException) as error:

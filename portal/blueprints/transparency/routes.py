@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.transparency import services
@@ -13,7 +13,12 @@ bp = Blueprint("transparency", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("transparency/index.html", villages=services.villages_with_decisions())
+    query = request.args.get("q", "", type=str)[:100]
+    return render_template(
+        "transparency/index.html",
+        villages=services.villages_with_decisions(name=query),
+        query=query,
+    )
 
 
 @bp.route("/<village_code>")

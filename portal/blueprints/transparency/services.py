@@ -65,18 +65,34 @@ def confirmed_meetings(village_code: str, limit: int = LAST_MEETINGS) -> list[Pu
     ]
 
 
-def villages_with_decisions(kabupaten_code: str | None = None) -> list[tuple[Region, int]]:
-    """Villages (of published kabupaten) with at least one confirmed meeting, and how many."""
+def villages_with_decisions(
+    kabupaten_code: str | None = None, name: str | None = None
+) -> list[tuple[Region, int]]:
+    """Villages (of published kabupaten) with at least one confirmed meeting, and how many;
+    optionally only those of a kabupaten, or whose name holds `name`."""
     stmt = (
         select(Region, func.count(Meeting.id))
         .join(Meeting, Meeting.village_code == Region.code)
         .where(Meeting.state == states.CONFIRMED)
         .group_by(Region.code)
-        .order_by(Region.name)
+        .order_by(Region.name, Region.code)
     )
     if kabupaten_code:
         stmt = stmt.where(Region.code.startswith(kabupaten_code))
-    return [(region, n) for region, n in db.session.execute(stmt).all() if published(region.code)]
+    if name and name.strip():
+        words = name.strip().lower()
+        for wildcard in ("\\", "%", "_"):
+            words = words.replace(wildcard, "")
+        stmt = stmt.where(func.lower(Region.name).like(f"%{words[:100]}%"))
+    shown: dict[str, bool] = {}  # one look at the rules per kabupaten, not per village
+    villages = []
+    for region, n in db.session.execute(stmt).all():
+        kabupaten = region.code[:4]
+        if kabupaten not in shown:
+            shown[kabupaten] = published(kabupaten)
+        if shown[kabupaten]:
+            villages.append((region, n))
+    return villages
 
 
 def set_public_transparency(kabupaten_code: str, enabled: bool, user: Any) -> None:

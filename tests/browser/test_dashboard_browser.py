@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, desktop, live_server, no_js, phone  # noqa: F401
+from tests.after.conftest import (  # noqa: F401  (fixtures)
+    confirmed,
+    locked,
+    register,
+    sekretaris,
+    users,
+)
 from tests.factories import PASSWORD
 
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/portal-shots"))
