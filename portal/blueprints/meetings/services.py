@@ -330,7 +330,15 @@ def copy_previous_participants(meeting: Meeting, *, user: Any) -> int:
     ).scalar_one_or_none()
     if previous is None:
         raise MeetingError(_("Belum ada musyawarah sebelumnya di desa/kelurahan ini."))
-    # Someone already invited: the same NIK; without a NIK, the same name.
+    added = invite_from(meeting, previous)
+    _audit(meeting, "meeting.participants_copy", {"from_meeting": previous.id, "added": added})
+    db.session.flush()
+    return added
+
+
+def invite_from(meeting: Meeting, previous: Meeting) -> int:
+    """Invite `previous`'s invitees (not its walk-ins) who are not invited yet: the same NIK,
+    or without a NIK the same name. No state check, no audit: the callers own those."""
     have_niks = {p.nik for p in meeting.participants if p.nik}
     have_names = {p.name.lower() for p in meeting.participants}
     added = 0
@@ -349,8 +357,6 @@ def copy_previous_participants(meeting: Meeting, *, user: Any) -> int:
             )
         )
         added += 1
-    _audit(meeting, "meeting.participants_copy", {"from_meeting": previous.id, "added": added})
-    db.session.flush()
     return added
 
 

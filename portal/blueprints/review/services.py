@@ -198,7 +198,7 @@ def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
     (the proposals open again, to be decided anew); the secretary edits it like any draft."""
     from datetime import timedelta
 
-    from portal.blueprints.meetings.models import Participant, Proposal
+    from portal.blueprints.meetings.models import Proposal
     from portal.timeutil import utcnow
 
     if returned.state != states.RETURNED:
@@ -228,19 +228,7 @@ def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
     except meetings.MeetingError as error:
         raise ReviewError(error.message) from error
     meeting.addendum_of_id = returned.id
-    for old in returned.participants:
-        if not old.walk_in:
-            db.session.add(
-                Participant(
-                    meeting=meeting,
-                    name=old.name,
-                    unsur=old.unsur,
-                    votes=old.votes,
-                    position=old.position,
-                    nik=old.nik,
-                    phone=old.phone,
-                )
-            )
+    meetings.invite_from(meeting, returned)
     proposals = db.session.execute(
         select(Proposal).where(Proposal.meeting_id == returned.id).order_by(Proposal.id)
     ).scalars()
