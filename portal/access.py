@@ -44,6 +44,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "enter_decisions": frozenset({OPERATOR}),
     "view_dashboard": frozenset({ADMIN, CAMAT}),
     "view_notifications": frozenset(ROLES),
+    "view_audit": frozenset({ADMIN, CAMAT}),
+    "verify_audit": frozenset({ADMIN}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

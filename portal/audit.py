@@ -1,7 +1,7 @@
 """The audit trail: every write appends an entry in the same transaction as the change.
 
 Services call `record(...)`; they never commit, so the entry and the change land together or not
-at all. (Hash-chaining of entries, for `flask audit verify`, is the trust issue's work.)
+at all. Entries are hash-chained at commit (`portal.audit_chain`); `flask audit verify` checks them.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import audit_chain
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -32,6 +33,10 @@ class AuditEntry(db.Model):
     region_code: Mapped[str | None] = mapped_column(String(10), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The chain (set at commit by audit_chain.link_pending): position, previous hash, own hash.
+    seq: Mapped[int | None] = mapped_column(BigInteger, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     __scope_column__ = "region_code"
 
@@ -58,4 +63,8 @@ def record(
         user_id=user_id,
     )
     db.session.add(entry)
+    db.session.info.setdefault(audit_chain.PENDING_KEY, []).append(entry)
     return entry
+
+
+audit_chain.install()

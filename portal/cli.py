@@ -1,4 +1,4 @@
-"""Command-line groups: `flask regions …`, `flask users …`, `flask demo …`, `flask ba …`."""
+"""Command-line groups: `flask regions|users|demo|ba|audit …`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from portal.blueprints.audit.cli import audit_cli
     from portal.blueprints.berita_acara.cli import ba_cli
     from portal.blueprints.regions.cli import regions_cli
     from portal.blueprints.register.cli import register_cli
     from portal.blueprints.users.cli import users_cli
     from portal.demo import demo_cli
 
+    app.cli.add_command(audit_cli)
     app.cli.add_command(ba_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(register_cli)

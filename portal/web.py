@@ -62,6 +62,8 @@ def navigation() -> list[tuple[str, Any, bool]]:
         items.append(("register.imports", _l("Impor"), current.startswith("register.import")))
     if can("view_users"):
         items.append(("users.index", _l("Pengguna"), current.startswith("users.")))
+    if can("view_audit"):
+        items.append(("audit.index", _l("Jejak audit"), current.startswith("audit.")))
     return items
 
 

@@ -11,6 +11,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.blueprints.audit import bp as audit_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.berita_acara import bp as ba_bp
     from portal.blueprints.berita_acara import public_bp as verification_bp
@@ -38,3 +39,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dasbor")
     app.register_blueprint(notifications_bp, url_prefix="/notifikasi")
     app.register_blueprint(transparency_bp, url_prefix="/transparansi")
+    app.register_blueprint(audit_bp, url_prefix="/jejak-audit")

@@ -152,6 +152,13 @@ def create_meeting(village_code: str, data: MeetingData, *, user: Any) -> Meetin
     return meeting
 
 
+def _plain(value: Any) -> str | None:
+    """A value as the audit trail's JSON keeps it (dates and times as ISO text)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def update_meeting(meeting: Meeting, data: MeetingData, *, version: int, user: Any) -> None:
     _require_state(meeting, states.EDITABLE_DETAILS, _("Data musyawarah"))
     if version != meeting.version:
@@ -162,9 +169,14 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, version: int, user: A
             )
         )
     _check_data(data)
+    changes: dict[str, list[str | None]] = {}
     for name, value in vars(data).items():
-        setattr(meeting, name, value.strip() if isinstance(value, str) else value)
-    _audit(meeting, "meeting.update")
+        value = value.strip() if isinstance(value, str) else value
+        before = getattr(meeting, name)
+        if before != value:
+            changes[name] = [_plain(before), _plain(value)]
+        setattr(meeting, name, value)
+    _audit(meeting, "meeting.update", {"changes": changes})
     _flush_versioned()
 
 
@@ -720,8 +732,13 @@ def set_disputed(meeting: Meeting, proposal: Proposal, disputed: bool, *, user: 
         raise MeetingError(_("Usulan ini sudah diputuskan."))
     if proposal.vote_mode == "named" and not disputed:
         raise MeetingError(_named_vote_under_way())
+    before = proposal.disputed
     proposal.disputed = disputed
     _flush_versioned()
+    if before != disputed:
+        _audit(
+            meeting, "meeting.proposal_disputed", {"proposal": proposal.id, "disputed": disputed}
+        )
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -844,6 +861,7 @@ def open_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
     proposal.vote_mode = "named"
     proposal.disputed = True
     _flush_versioned()
+    _audit(meeting, "meeting.named_vote_open", {"proposal": proposal.id})
 
 
 def cast_vote(

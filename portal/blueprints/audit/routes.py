@@ -1,0 +1,76 @@
+"""/jejak-audit/: the trail of the user's region, filtered; admin checks the hash chain."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal import audit_chain
+from portal.access import require
+from portal.blueprints.audit import services
+from portal.blueprints.audit.forms import AuditFilterForm
+from portal.extensions import db
+from portal.web import fragment_or_page
+
+bp = Blueprint("audit", __name__)
+
+PER_PAGE = 50
+
+
+@bp.route("/")
+@require("view_audit")
+def index():
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    values = (
+        {
+            "group": form.kelompok.data or "",
+            "username": form.pengguna.data or "",
+            "region": form.wilayah.data or "",
+            "since": form.dari.data,
+            "until": form.sampai.data,
+        }
+        if valid
+        else {}
+    )
+    page = db.paginate(
+        services.entries(current_user, **values),
+        page=request.args.get("halaman", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    args = {k: v for k, v in request.args.items() if k != "halaman" and v}
+    return fragment_or_page(
+        "audit/index.html",
+        "audit/_table.html",
+        form=form,
+        page=page,
+        args=args,
+        groups=services.GROUPS,
+        usernames=services.usernames(page.items),
+        verify_form=FlaskForm(),
+    )
+
+
+@bp.post("/periksa")
+@require("verify_audit")
+def verify():
+    # A read, but an expensive one: a POST (CSRF-checked by CSRFProtect), admin only.
+    report = audit_chain.verify(db.session)
+    if report.ok:
+        flash(
+            _(
+                "Rantai jejak audit utuh: %(count)d entri, kepala %(head)s.",
+                count=report.count,
+                head=report.head[:24],
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Rantai jejak audit RUSAK: %(problems)s", problems="; ".join(report.problems)),
+            "error",
+        )
+    return redirect(url_for("audit.index"))

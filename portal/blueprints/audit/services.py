@@ -1,0 +1,77 @@
+"""Reading the audit trail: the entries a user may see, filtered."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.access import scoped_select
+from portal.audit import AuditEntry
+from portal.blueprints.users.models import User
+
+# Action prefixes (the part before the dot) people filter by.
+GROUPS: dict[str, Any] = {
+    "auth": _l("Masuk dan keluar"),
+    "user": _l("Pengguna"),
+    "regions": _l("Wilayah"),
+    "register": _l("Register keluarga"),
+    "meeting": _l("Musyawarah"),
+    "berita_acara": _l("Berita acara"),
+    "review": _l("Konfirmasi camat"),
+    "entry": _l("Entri SIKS-NG"),
+    "transparency": _l("Transparansi"),
+}
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of a day in the portal's time zone, in UTC (entries are stored in UTC)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Jakarta")
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def entries(
+    user: Any,
+    *,
+    group: str = "",
+    username: str = "",
+    region: str = "",
+    since: date | None = None,
+    until: date | None = None,
+):  # -> Select
+    """The entries of the user's region, newest first, narrowed by the filter's values."""
+    stmt = scoped_select(AuditEntry, user).order_by(AuditEntry.id.desc())
+    if group:
+        stmt = stmt.where(AuditEntry.action.like(f"{group}.%"))
+    if username:
+        users = db_users_named(username)
+        stmt = stmt.where(AuditEntry.user_id.in_(users))
+    if region:
+        stmt = stmt.where(AuditEntry.region_code.like(f"{region}%"))
+    if since:
+        stmt = stmt.where(AuditEntry.created_at >= _start_of(since))
+    if until:
+        stmt = stmt.where(AuditEntry.created_at < _start_of(until + timedelta(days=1)))
+    return stmt
+
+
+def db_users_named(username: str):  # -> Select
+    return (
+        User.__table__.select()
+        .with_only_columns(User.id)
+        .where(User.username == username.strip().lower())
+    )
+
+
+def usernames(entry_list: list[AuditEntry]) -> dict[int, str]:
+    """Usernames of the listed entries' users, in one query."""
+    from portal.extensions import db
+
+    ids = {e.user_id for e in entry_list if e.user_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(User.id, User.username).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
