@@ -38,7 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "PERMANENT_SESSION_LIFETIME": 2 * 3600,  # idle limit (seconds): renewed by each request
+    "SESSION_MAX_HOURS": 12,  # a login lasts at most this long, however active
     "HTTPS": False,  # behind HTTPS: Secure cookies
     "PROXY_FIX": 0,  # number of trusted proxies setting X-Forwarded-* (0: none)
     # Failed logins: per account and per client address (Flask-Limiter syntax).

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -48,6 +50,7 @@ def login():
                 session["lang"] = lang
             login_user(user)
             session.permanent = True
+            session["login_at"] = int(time.time())
             users.record_login(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -57,6 +60,9 @@ def login():
 @bp.route("/keluar", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
+        # A new session token ends this session everywhere: a copy of the cookie taken before
+        # the logout (a shared computer in the village hall) no longer opens the portal.
+        users.end_sessions(current_user)
         audit.record(
             "auth.logout",
             object_type="user",

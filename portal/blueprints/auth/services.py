@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
@@ -41,10 +43,27 @@ def init_login(app: Flask) -> None:
         return user
 
     @app.before_request
-    def force_password_change() -> Response | None:
+    def session_rules() -> Response | None:
+        """A session ends after SESSION_MAX_HOURS whatever its activity (the idle limit is
+        PERMANENT_SESSION_LIFETIME, enforced by the signed cookie's age); a user who must change
+        their password reaches nothing else."""
+        if not current_user.is_authenticated:
+            return None
+        started = session.get("login_at")
+        limit = float(current_app.config["SESSION_MAX_HOURS"]) * 3600
+        if started is None or time.time() - float(started) > limit:
+            lang = session.get("lang")
+            logout_user()
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            flash(_("Sesi Anda sudah berakhir. Silakan masuk lagi."), "info")
+            target = url_for("auth.login")
+            if request.headers.get("HX-Request"):
+                return Response(status=204, headers={"HX-Redirect": target})
+            return redirect(target)
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
+            current_user.must_change_password
             and request.endpoint not in _OPEN_WHILE_CHANGING
         ):
             return redirect(url_for("auth.change_password"))

@@ -216,6 +216,11 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of the user ends (they carry the old token)."""
+    user.session_token = new_session_token()
+
+
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
     audit.record(
