@@ -1,4 +1,4 @@
-"""Command-line groups: `flask regions|users|demo|ba|audit …`."""
+"""Command-line groups: `flask regions|users|demo|ba|audit|backup …`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from portal.backup import backup_cli
     from portal.blueprints.audit.cli import audit_cli
     from portal.blueprints.berita_acara.cli import ba_cli
     from portal.blueprints.regions.cli import regions_cli
@@ -14,6 +15,7 @@ def register_cli(app: Flask) -> None:
     from portal.demo import demo_cli
 
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(ba_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(register_cli)
