@@ -1,6 +1,8 @@
 """Screenshots of the main pages from the demo data, at desktop width and at 360 px.
 
-    .venv/bin/python scripts/screenshots.py [OUT_DIR]
+    .venv/bin/python scripts/screenshots.py [OUT_DIR] [NAME_PREFIX …]
+
+With name prefixes (e.g. `audit`), only the pages whose names start with one of them.
 
 Serves the app on a throwaway copy of a demo database (migrated and seeded here) and drives
 Debian's Chromium with Playwright. Used to look at pages while building them and for the README.
@@ -49,6 +51,7 @@ PAGES = [
             ("users", "/admin/pengguna/"),
             ("user-new", "/admin/pengguna/baru"),
             ("region-kabupaten", "/wilayah/1706"),
+            ("audit-admin", "/jejak-audit/"),
         ],
     ),
     (
@@ -59,6 +62,7 @@ PAGES = [
             ("review-locked", "/konfirmasi/{locked}"),
             ("review-confirmed", "/konfirmasi/{confirmed}"),
             ("dashboard-kecamatan", "/dasbor/"),
+            ("audit-camat", "/jejak-audit/?kelompok=meeting"),
         ],
     ),
     (
@@ -120,7 +124,7 @@ def import_preview(browser, base: str, out: Path) -> None:
         context.close()
 
 
-def main(out: Path) -> None:
+def main(out: Path, only: tuple[str, ...] = ()) -> None:
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp())
     app = create_app(
@@ -164,7 +168,8 @@ def main(out: Path) -> None:
             browser = pw.chromium.launch(
                 executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
             )
-            import_preview(browser, base, out)
+            if not only or "import".startswith(only):
+                import_preview(browser, base, out)
             for width, suffix in ((1280, "desktop"), (360, "phone")):
                 for username, pages in PAGES:
                     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -176,6 +181,8 @@ def main(out: Path) -> None:
                         page.click("button[type=submit]")
                         page.wait_for_url(f"{base}/")
                     for name, path in pages:
+                        if only and not name.startswith(only):
+                            continue
                         page.goto(base + path.format(household=household, code=code, **ids))
                         page.screenshot(path=str(out / f"{name}-{suffix}.png"), full_page=True)
                     context.close()
@@ -187,4 +194,7 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
+    main(
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots",
+        tuple(sys.argv[2:]),
+    )
