@@ -144,3 +144,19 @@ def test_admin_checks_the_chain(client, auth, trail):
 def test_camat_cannot_check_the_chain(client, auth, trail):
     auth.login_as(trail["camat"])
     assert client.post("/jejak-audit/periksa").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/dasbor/unduh.csv", "villages"), ("/dasbor/per-bulan.csv", "monthly")]
+)
+def test_dashboard_downloads_are_in_the_trail(client, auth, trail, path, kind):
+    auth.login_as(trail["admin"])
+    response = client.get(path)
+    assert response.status_code == 200
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.action == "dashboard.download")
+    ).scalar_one()
+    assert entry.user_id == trail["admin"].id and entry.region_code == "1706"
+    assert entry.details["kind"] == kind
+    _, html = _page(client, auth, trail["admin"], "?kelompok=dashboard")
+    assert "dashboard.download" in html

@@ -24,6 +24,7 @@ GROUPS: dict[str, Any] = {
     "review": _l("Konfirmasi camat"),
     "entry": _l("Entri SIKS-NG"),
     "transparency": _l("Transparansi"),
+    "dashboard": _l("Dasbor"),
 }
 
 

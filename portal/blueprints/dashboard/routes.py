@@ -133,6 +133,8 @@ def _download(kind: str):
         return redirect(url_for("dashboard.index"))
     dashboard = services.build(area, user=current_user, months=months)
     stamp = dashboard.today.strftime("%Y%m%d")
+    services.log_download(area, kind, months)
+    db.session.commit()
     if kind == "monthly":
         return _csv(
             f"dasbor-per-bulan-{area.code}-{stamp}.csv",

@@ -415,3 +415,16 @@ def monthly_csv_rows(dashboard: Dashboard) -> list[list[Any]]:
         [month.key, month.meetings, month.removed, month.added, month.corrected]
         for month in dashboard.months
     ]
+
+
+def log_download(area: Any, kind: str, months: int) -> None:
+    """A dashboard CSV leaves the portal: recorded like every other download."""
+    from portal import audit
+
+    audit.record(
+        "dashboard.download",
+        object_type="region",
+        object_id=area.code,
+        region_code=area.code,
+        details={"kind": kind, "months": months},
+    )
