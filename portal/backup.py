@@ -622,6 +622,18 @@ def create_command(path: Path | None) -> None:
     )
     _echo_tables(manifest["tables"])
     click.echo(_("Simpan arsip ini di tempat aman: berisi kunci tanda tangan dan data pribadi."))
+    pkcs12 = current_app.config.get("BA_SIGNING_PKCS12")
+    if pkcs12 and not Path(pkcs12).resolve().is_relative_to(
+        Path(current_app.instance_path).resolve()
+    ):
+        click.echo(
+            _(
+                "Perhatian: berkas tanda tangan %(path)s ada di luar instance/ dan tidak ikut "
+                "dicadangkan; simpan berkas itu dan kata sandinya secara terpisah.",
+                path=pkcs12,
+            ),
+            err=True,
+        )
 
 
 @backup_cli.command("restore")

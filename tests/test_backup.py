@@ -341,3 +341,15 @@ def test_an_archive_of_the_other_database_kind_is_refused(app, sekretaris, tmp_p
             restore_backup(target, archive, confirm=lambda _manifest: True)
     assert signing_files(other) == keys
     assert not (other / "portal.sqlite").exists()
+
+
+def test_a_signing_file_outside_instance_is_named_as_not_included(app, tmp_path):
+    """A PKCS#12 file configured elsewhere is not in the archive: the command says so."""
+    outside = tmp_path / "elsewhere" / "portal.p12"
+    outside.parent.mkdir()
+    outside.write_bytes(b"not really a key")
+    app.config["BA_SIGNING_PKCS12"] = str(outside)
+    result = app.test_cli_runner().invoke(backup_cli, ["create", str(tmp_path / "b.tar.gz")])
+    assert result.exit_code == 0, result.output
+    assert "di luar instance/ dan tidak ikut dicadangkan" in result.output
+    assert str(outside) in result.output
