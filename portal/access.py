@@ -130,17 +130,28 @@ def get_scoped_or_404(model: Any, ident: Any, user: Any = None, *, lock: bool = 
     """Load by primary key inside the user's scope, or 404 (outside looks like missing).
 
     `lock`: SELECT … FOR UPDATE (PostgreSQL), so that a request changing the object decides on
-    its latest committed state; a second request waits for the first to commit.
+    its latest committed state; a second request waits for the first to commit. SQLite has no row
+    locks and its driver begins a transaction only at the first write, so a check made before
+    another request's commit could be written after it: there the transaction begins IMMEDIATE
+    (the database's write lock, held until commit) before the object is read.
     """
     prefix = scope_prefix(user)
     if prefix is None:
         abort(404)
+    if lock and db.session.get_bind().dialect.name == "sqlite":
+        _begin_immediate()
     low, high = code_range(prefix)
     stmt = _scoped_by_key(model, lock)
     obj = db.session.execute(stmt, {"low": low, "high": high, "ident": ident}).scalar_one_or_none()
     if obj is None:
         abort(404)
     return obj
+
+
+def _begin_immediate() -> None:
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @cache

@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": None,
     "BA_SIGNING_PKCS12": None,  # path of a PKCS#12 file; default: key made in instance/signing/
     "BA_SIGNING_PASSWORD": None,
+    "IMPORT_JOB_TIMEOUT": 900,  # seconds after which an unfinished import check/save is dead
     "BA_JOB_TIMEOUT": 900,  # seconds after which an unfinished generation may be asked again
     "BA_SCAN_MAX_BYTES": 10 * 1024 * 1024,
     "BA_RENDER_WORKERS": None,  # parallel PDF render processes; default: one per core

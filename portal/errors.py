@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import contextlib
+import re
+
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, htmx, login_manager
+
+# Errors that mean "the database cannot be reached" (down, restarting, connection dropped,
+# SQLite locked for too long), not "this request is wrong".
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError)
+_LONG_NUMBERS = re.compile(r"\d{6,}")
 
 
 def _page(status: int, title: str, message: str):
@@ -60,18 +69,11 @@ def init_app(app: Flask) -> None:
         response.content_type = "text/html; charset=utf-8"
         return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(_error: OperationalError):
-        db.session.rollback()
-        app.logger.exception("database error")
-        return _page(
-            503,
-            _("Basis data tidak dapat dihubungi"),
-            _(
-                "Portal sedang tidak dapat menghubungi basis datanya. Tidak ada yang "
-                "tersimpan dari permintaan ini; coba lagi sebentar lagi."
-            ),
-        )
+    def database_unavailable(error: Exception):
+        return _database_unavailable(app, error)
+
+    for kind in DATABASE_UNREACHABLE:
+        app.register_error_handler(kind, database_unavailable)
 
     @app.errorhandler(500)
     def server_error(_error: Exception):
@@ -84,3 +86,49 @@ def init_app(app: Flask) -> None:
                 "kesalahan sudah dicatat."
             ),
         )
+
+
+def _database_unavailable(app: Flask, error: Exception):
+    """The database is unreachable for a moment: a clear page (503), nothing half-saved.
+
+    The request's transaction is rolled back (nothing of it was committed). The page is drawn
+    without the database: the signed-in user is not loaded again (the menu shows the signed-out
+    one). The log names the failure, never the SQL or its parameters (NIKs, names)."""
+    with contextlib.suppress(Exception):  # the connection is gone: nothing to roll back
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
+    app.logger.error(
+        "database unreachable during %s %s: %s",
+        request.method,
+        request.url_rule.rule if request.url_rule else "?",
+        _describe(error),
+    )
+    title = _("Basis data tidak dapat dihubungi")
+    message = _(
+        "Portal sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan dari "
+        "permintaan ini; coba lagi sebentar lagi."
+    )
+    if htmx:
+        # A small fragment, not a page. htmx does not swap a 503: after an action (a tap, a
+        # form) the page reloads and shows the full message; a polling GET just tries again.
+        body = f'<p class="flash flash-error" role="alert">{escape(title)}. {escape(message)}</p>'
+        response = make_response(body, 503)
+        if request.method != "GET":
+            response.headers["HX-Refresh"] = "true"
+    else:
+        response = make_response(
+            render_template("errors/error.html", status=503, title=title, message=message), 503
+        )
+    response.headers["Retry-After"] = "10"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _describe(error: Exception) -> str:
+    """The error's kind and the driver's first line, without the statement or its parameters
+    (which SQLAlchemy's own message includes) and with long digit runs (NIK, KK) blanked."""
+    original = error.orig if isinstance(error, DBAPIError) else None
+    detail = str(original if original is not None else "").strip().splitlines()
+    first = _LONG_NUMBERS.sub("…", detail[0])[:200] if detail else ""
+    kind = type(original).__name__ if original is not None else type(error).__name__
+    return f"{kind}: {first}" if first else kind

@@ -174,6 +174,8 @@ def imports():
 @require("import_register")
 def import_status(import_id: int):
     record = get_scoped_or_404(RegisterImport, import_id)
+    if services.settle_stalled(record):  # its worker died: say so now, not at the next sweep
+        db.session.commit()
     page = request.args.get("halaman", 1, type=int)
     issues = record.issues or []
     per_page = 100

@@ -10,12 +10,12 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from portal import audit
 from portal.access import code_range_condition
@@ -36,6 +36,8 @@ from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_STORED_ISSUES = 20_000
+# An import whose job is under way (or waiting for a worker).
+RUNNING = ("queued", "validating", "applying")
 
 
 class ImportRefused(ValueError):
@@ -234,6 +236,12 @@ def validate_import(import_id: int) -> None:
         record.finished_at = utcnow()
         db.session.commit()
         return
+    status = db.session.execute(
+        select(RegisterImport.status).where(RegisterImport.id == import_id).with_for_update()
+    ).scalar_one()
+    if status != "validating":
+        db.session.rollback()  # settled as stalled, or cancelled, meanwhile: leave it so
+        return
     record.summary = analysis.summary()
     record.issues = [issue.as_list() for issue in analysis.issues[:MAX_STORED_ISSUES]]
     record.finished_at = utcnow()
@@ -247,6 +255,7 @@ def confirm_import(record: RegisterImport, *, user: Any) -> None:
     if not (record.summary or {}).get("families_in_file"):
         raise ImportRefused(_("Tidak ada keluarga yang sah untuk diimpor."))
     _set_status(record, "applying", 0)
+    record.started_at = utcnow()  # the stalled check counts from here until the job starts
     record.applied_by = getattr(user, "id", None)
     audit.record(
         "register.import_confirm",
@@ -273,16 +282,25 @@ def cancel_import(record: RegisterImport, *, user: Any) -> None:
 
 
 def apply_import(import_id: int) -> None:
-    """Job: the confirmed import, in one transaction. A failure leaves the register as it was."""
+    """Job: the confirmed import, in one transaction. A failure leaves the register as it was.
+
+    The job stamps its start (committed) and writes the register only if, at the end, the import
+    is still `applying` with its own stamp: a job taken for dead (`settle_stalled`) and asked
+    again, should it wake, stops instead of finishing the same work twice."""
     record = db.session.get(RegisterImport, import_id)
     if record is None or record.status != "applying":
         return
     user_id = record.applied_by
+    stamp = record.started_at = utcnow()
+    db.session.commit()
     try:
         analysis = analyse(_file_of(record), record.scope_code)
         if _plan_counts(analysis.summary()) != _plan_counts(record.summary or {}):
             # The register changed since the preview (another import landed): show the new
             # preview and ask again, rather than do something other than what was confirmed.
+            if not _still_applying(import_id, stamp):
+                db.session.rollback()
+                return
             record.summary = analysis.summary()
             record.issues = [issue.as_list() for issue in analysis.issues[:MAX_STORED_ISSUES]]
             _set_status(
@@ -297,6 +315,9 @@ def apply_import(import_id: int) -> None:
             db.session.commit()
             return
         apply_plan(analysis.plan, import_id=record.id, user_id=user_id)
+        if not _still_applying(import_id, stamp):
+            db.session.rollback()  # superseded: nothing of this job is kept
+            return
         record.summary = analysis.summary()
         record.issues = [issue.as_list() for issue in analysis.issues[:MAX_STORED_ISSUES]]
         record.applied_at = record.finished_at = utcnow()
@@ -313,7 +334,6 @@ def apply_import(import_id: int) -> None:
     except Exception as error:
         db.session.rollback()
         log.exception("register import %s: apply failed", import_id)
-        record = db.session.get(RegisterImport, import_id)
         message = (
             error.message
             if isinstance(error, FileProblem | ImportRefused)
@@ -322,9 +342,120 @@ def apply_import(import_id: int) -> None:
                 "pengelola portal."
             )
         )
-        _set_status(record, "failed", 100, message)
-        record.finished_at = utcnow()
+        db.session.execute(
+            update(RegisterImport)
+            .where(
+                RegisterImport.id == import_id,
+                RegisterImport.status == "applying",
+                RegisterImport.started_at == stamp,
+            )
+            .values(status="failed", progress=100, message=message, finished_at=utcnow())
+        )
         db.session.commit()
+
+
+def _still_applying(import_id: int, stamp: datetime) -> bool:
+    """Is the import still this job's (row locked until the commit on PostgreSQL; on SQLite the
+    job's open write transaction already keeps every other writer out)?"""
+    row = db.session.execute(
+        select(RegisterImport.status, RegisterImport.started_at)
+        .where(RegisterImport.id == import_id)
+        .with_for_update()
+    ).one_or_none()
+    return (
+        row is not None
+        and row.status == "applying"
+        and row.started_at is not None
+        and _aware(row.started_at) == _aware(stamp)
+    )
+
+
+# --- stalled jobs (the worker died) ---------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def job_timeout() -> timedelta:
+    """How long a job may run (or wait) before it is taken for dead: IMPORT_JOB_TIMEOUT, else
+    the berita acara's BA_JOB_TIMEOUT (900 s)."""
+    config = current_app.config
+    return timedelta(seconds=config.get("IMPORT_JOB_TIMEOUT", config.get("BA_JOB_TIMEOUT", 900)))
+
+
+def is_stalled(record: RegisterImport) -> bool:
+    """An import whose job has not finished long after it started (or was queued): its worker
+    was killed, or none runs. As for the berita acara (`berita_acara.services.is_stalled`)."""
+    if record.status not in RUNNING:
+        return False
+    since = record.started_at or record.created_at
+    return since is not None and utcnow() - _aware(since) > job_timeout()
+
+
+def settle_stalled(record: RegisterImport) -> bool:
+    """A stalled import, settled so the user can go on; True when it changed (not committed).
+
+    Nothing of a dead job was kept (the register is written in one transaction), so: a stalled
+    check is failed with the reason (upload again); a stalled save goes back to its preview with
+    the reason, to be confirmed again. Only if the row is still as seen: a job finishing at this
+    moment wins."""
+    if not is_stalled(record):
+        return False
+    was = record.status
+    if was == "applying":
+        values: dict[str, Any] = {
+            "status": "preview",
+            "progress": 100,
+            "message": _(
+                "Penyimpanan terhenti sebelum selesai (pekerja latar berhenti); register tidak "
+                "berubah. Periksa pratinjau lalu konfirmasi lagi."
+            ),
+        }
+    else:
+        values = {
+            "status": "failed",
+            "progress": 100,
+            "finished_at": utcnow(),
+            "message": _(
+                "Pemeriksaan berkas terhenti sebelum selesai (pekerja latar berhenti atau tidak "
+                "berjalan); register tidak berubah. Unggah berkas lagi."
+            ),
+        }
+    same_start = (
+        RegisterImport.started_at.is_(None)
+        if record.started_at is None
+        else RegisterImport.started_at == record.started_at
+    )
+    changed = db.session.execute(
+        update(RegisterImport)
+        .where(RegisterImport.id == record.id, RegisterImport.status == was, same_start)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(record)
+    if not changed:
+        return False
+    audit.record(
+        "register.import_stalled",
+        object_type="register_import",
+        object_id=record.id,
+        region_code=record.scope_code,
+        user_id=record.applied_by if was == "applying" else record.created_by,
+        details={"status": was},
+    )
+    db.session.flush()
+    return True
+
+
+def settle_stalled_imports() -> int:
+    """Job (periodic): settle every stalled import; how many were."""
+    records = db.session.execute(
+        select(RegisterImport).where(RegisterImport.status.in_(RUNNING))
+    ).scalars()
+    settled = sum(settle_stalled(record) for record in list(records))
+    db.session.commit()
+    return settled
 
 
 def _plan_counts(summary: dict[str, Any]) -> tuple[int, ...]:
