@@ -675,10 +675,11 @@ def withdraw(meeting_id: int, proposal_id: int):
 def record_tally(meeting_id: int, proposal_id: int):
     form = TallyForm()
     if not form.validate():
+        meeting = _meeting(meeting_id)  # outside the scope or missing: 404 before any message
+        proposal = _proposal(meeting, proposal_id)
         flash(_("Isi jumlah suara dengan angka 0 atau lebih."), "error")
         if htmx:
-            meeting = _meeting(meeting_id)
-            return _proposal_fragment(meeting, _proposal(meeting, proposal_id))
+            return _proposal_fragment(meeting, proposal)
         return redirect(url_for("meetings.proposals", meeting_id=meeting_id))
     return _proposal_action(
         meeting_id,

@@ -17,10 +17,14 @@ from portal.blueprints.meetings.models import Meeting
 from portal.extensions import db, htmx
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# POST routes that only read (a search form that posts): nothing to refuse.
+READ_ONLY_POSTS = {"meetings.families"}
 
 
 def refuse_changes_when_sealed():
     if request.method in SAFE_METHODS or not current_user.is_authenticated:
+        return None
+    if request.endpoint in READ_ONLY_POSTS:
         return None
     meeting_id = (request.view_args or {}).get("meeting_id")
     if meeting_id is None:

@@ -920,6 +920,14 @@ def _named_tally_statement():
     )
 
 
+def named_choices(proposal: Proposal) -> dict[int, str]:
+    """Each voter's current choice in a named vote (shown as the pressed button)."""
+    rows = db.session.execute(
+        select(Vote.participant_id, Vote.choice).where(Vote.proposal_id == proposal.id)
+    )
+    return {participant_id: choice for participant_id, choice in rows}
+
+
 def named_tally(proposal: Proposal) -> dict[str, int]:
     counts = dict(db.session.execute(_named_tally_statement(), {"proposal": proposal.id}).all())
     return {choice: counts.get(choice, 0) for choice in ("setuju", "tidak_setuju", "abstain")}
