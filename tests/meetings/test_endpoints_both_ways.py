@@ -3,8 +3,10 @@ out of band) and a plain form post with a redirect to the full page, which then 
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.blueprints.meetings import services
 from portal.blueprints.meetings.models import Participant, Proposal, Vote
@@ -83,7 +85,14 @@ def test_each_interactive_endpoint(client, running, as_htmx):
         if as_htmx:
             assert response.status_code == 200, name
             assert "<html" not in body, name
-            assert 'id="ringkasan-rapat"' in body and 'hx-swap-oob="true"' in body, name
+            if name == "vote":
+                # A vote changes no summary figure: the voter's line and the counts come back.
+                assert body.lstrip().startswith('<li id="pemilih-'), name
+                assert re.search(r'<p id="suara-bernama-\d+" hx-swap-oob="true">', body), name
+                assert 'aria-pressed="true"' in body, name
+                assert "ringkasan-rapat" not in body and len(body) < 3000, name
+            else:
+                assert 'id="ringkasan-rapat"' in body and 'hx-swap-oob="true"' in body, name
         else:
             assert response.status_code == 302, name
             page = client.get(response.location)
@@ -111,3 +120,20 @@ def test_the_meeting_page_counts_follow_the_decisions(client, running, sekretari
     page = client.get(f"/musyawarah/{meeting.id}").get_data(as_text=True)
     assert "3/3" in page  # decided / proposals
     assert "sedang berlangsung" in page
+
+
+def test_a_refused_vote_over_htmx_redraws_the_whole_proposal(client, running):
+    """The vote form targets the voter's line; a refusal (the vote is closed) retargets the
+    answer to the whole proposal, which then shows the outcome and the message."""
+    meeting, people, items = running
+    base = f"/musyawarah/{meeting.id}/usulan/{items[0].id}"
+    client.post(f"{base}/voting", headers=HX)
+    client.post(f"{base}/tutup", headers=HX)
+    response = client.post(f"{base}/suara/{people[0].id}", data={"pilihan": "setuju"}, headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == f"#usulan-{items[0].id}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    body = response.get_data(as_text=True)
+    assert f'id="usulan-{items[0].id}"' in body and 'class="flash flash-error"' in body
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 0

@@ -160,7 +160,10 @@ def test_the_whole_meeting_through_the_web(client, secretary, prelist):
             data={"pilihan": choice},
             headers=HX,
         ).get_data(as_text=True)
-        assert "<html" not in body and f'id="usulan-{proposals[1].id}"' in body
+        assert (
+            "<html" not in body and f'<li id="pemilih-{proposals[1].id}-{participant.id}"' in body
+        )
+        assert f'id="suara-bernama-{proposals[1].id}" hx-swap-oob="true"' in body
     # A changed vote replaces the voter's earlier one.
     client.post(
         f"/musyawarah/{meeting_id}/usulan/{proposals[1].id}/suara/{participants[1].id}",

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -705,13 +714,42 @@ def cast_vote(meeting_id: int, proposal_id: int, participant_id: int):
     participant = next((p for p in meeting.participants if p.id == participant_id), None)
     if participant is None:
         abort(404)
-    return _proposal_action(
-        meeting_id,
-        proposal_id,
-        lambda m, p, user: services.cast_vote(
-            m, p, participant, request.form.get("pilihan", ""), user=user
-        ),
+    proposal = _proposal(meeting, proposal_id)
+    form = PlainForm()
+    ok = False
+    if form.validate_on_submit():
+        choice = request.form.get("pilihan", "")
+        ok = _attempt(services.cast_vote, meeting, proposal, participant, choice, user=current_user)
+    else:
+        flash(_("Token keamanan formulir tidak sah. Muat ulang halaman."), "error")
+    if not htmx:
+        if ok:
+            db.session.commit()
+        return redirect(
+            url_for("meetings.proposals", meeting_id=meeting_id) + f"#usulan-{proposal_id}"
+        )
+    if not ok:
+        # Refused (vote closed, not present …): the whole proposal as it is now, in place.
+        meeting = _meeting(meeting_id)
+        response = make_response(_proposal_fragment(meeting, _proposal(meeting, proposal_id)))
+        response.headers["HX-Retarget"] = f"#usulan-{proposal_id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    # Accepted: only the voter's line and the counts change (a few hundred bytes, not the
+    # whole list of voters: it matters on a weak link in the village hall).
+    counts = services.named_tally(proposal)
+    chosen = services.named_choices(proposal)
+    recused = services.recused_ids(meeting, proposal)
+    _commit_keeping_loaded()
+    return render_template(
+        "meetings/_vote_response.html",
         meeting=meeting,
+        proposal=proposal,
+        p=participant,
+        counts=counts,
+        chosen=chosen,
+        recused=recused,
+        plain=form,
     )
 
 
