@@ -62,10 +62,7 @@ def init_login(app: Flask) -> None:
             if request.headers.get("HX-Request"):
                 return Response(status=204, headers={"HX-Redirect": target})
             return redirect(target)
-        if (
-            current_user.must_change_password
-            and request.endpoint not in _OPEN_WHILE_CHANGING
-        ):
+        if current_user.must_change_password and request.endpoint not in _OPEN_WHILE_CHANGING:
             return redirect(url_for("auth.change_password"))
         return None
 
