@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: run setup test test-sqlite lint format translations bench
+.PHONY: run setup test test-sqlite lint format translations bench screenshots
 
 run:
 	./scripts/run.sh
@@ -33,3 +33,6 @@ translations:
 
 bench:
 	$(VENV)/bin/python bench/regions_import.py
+
+screenshots:
+	$(VENV)/bin/python scripts/screenshots.py docs/screenshots

@@ -190,7 +190,20 @@ def main(out: Path, only: tuple[str, ...] = ()) -> None:
     finally:
         server.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
+    if out.resolve() == (ROOT / "docs" / "screenshots").resolve():
+        shrink(out)
     print(f"screenshots in {out}")
+
+
+def shrink(folder: Path, max_height: int = 1600) -> None:
+    """The README's copies: the top of each page, 128 colours (a tenth of the bytes)."""
+    from PIL import Image
+
+    for path in folder.glob("*.png"):
+        with Image.open(path) as image:
+            top = image.crop((0, 0, image.width, min(image.height, max_height)))
+            small = top.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        small.save(path, optimize=True)
 
 
 if __name__ == "__main__":
