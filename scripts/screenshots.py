@@ -78,6 +78,9 @@ PAGES = [
             ("meeting-decided", "/musyawarah/{decided}"),
             ("meeting-returned", "/musyawarah/{returned}"),
             ("meeting-confirmed", "/musyawarah/{confirmed}"),
+            ("meeting-session", "/musyawarah/{in_session}"),
+            ("meeting-session-participants", "/musyawarah/{in_session}/peserta"),
+            ("meeting-session-proposals", "/musyawarah/{in_session}/usulan"),
             ("notifications", "/notifikasi/"),
         ],
     ),
@@ -149,7 +152,7 @@ def main(out: Path, only: tuple[str, ...] = ()) -> None:
             state: db.session.execute(
                 db.select(Meeting.id).where(Meeting.state == state)
             ).scalar_one()
-            for state in ("locked", "decided", "returned", "confirmed")
+            for state in ("locked", "decided", "returned", "confirmed", "in_session")
         }
         code = db.session.execute(
             db.select(BeritaAcara.verify_code).where(BeritaAcara.meeting_id == ids["locked"])
