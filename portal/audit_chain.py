@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
@@ -180,13 +181,29 @@ def verify(
         report.count += 1
         if entry.seq != expected_seq:
             problem(
-                f"seq {expected_seq}–{entry.seq - 1}: entri hilang (dihapus) sebelum entri "
-                f"#{entry.id}"
+                _(
+                    "seq %(first)d–%(last)d: entri hilang (dihapus) sebelum entri #%(id)d",
+                    first=expected_seq,
+                    last=entry.seq - 1,
+                    id=entry.id,
+                )
             )
         if entry.prev_hash != prev:
-            problem(f"seq {entry.seq} (entri #{entry.id}): tautan ke entri sebelumnya putus")
+            problem(
+                _(
+                    "seq %(seq)d (entri #%(id)d): tautan ke entri sebelumnya putus",
+                    seq=entry.seq,
+                    id=entry.id,
+                )
+            )
         if digest(_fields(entry)) != entry.entry_hash:
-            problem(f"seq {entry.seq} (entri #{entry.id}): isi entri diubah (hash tidak cocok)")
+            problem(
+                _(
+                    "seq %(seq)d (entri #%(id)d): isi entri diubah (hash tidak cocok)",
+                    seq=entry.seq,
+                    id=entry.id,
+                )
+            )
         expected_seq, prev = entry.seq + 1, entry.entry_hash
         report.head_seq, report.head_hash = entry.seq, entry.entry_hash
     unchained = (
@@ -198,11 +215,13 @@ def verify(
     )
     if unchained:
         problem(
-            "entri di luar rantai (disisipkan tanpa melalui portal): #"
-            + ", #".join(str(i) for i in unchained)
+            _(
+                "entri di luar rantai (disisipkan tanpa melalui portal): %(ids)s",
+                ids=", ".join(f"#{i}" for i in unchained),
+            )
         )
     if expect_head:
-        seq_text, _, hash_text = expect_head.partition(":")
+        seq_text, _sep, hash_text = expect_head.partition(":")
         try:
             seq = int(seq_text)
         except ValueError:
@@ -211,7 +230,14 @@ def verify(
             select(AuditEntry.entry_hash).where(AuditEntry.seq == seq)
         ).scalar_one_or_none()
         if row is None:
-            problem(f"kepala yang dicatat ({seq_text}) tidak ada lagi: entri terakhir dipotong")
+            problem(
+                _(
+                    "kepala yang dicatat (%(seq)s) tidak ada lagi: entri terakhir dipotong",
+                    seq=seq_text,
+                )
+            )
         elif row != hash_text:
-            problem(f"kepala yang dicatat ({seq_text}) berbeda dari entri di basis data")
+            problem(
+                _("kepala yang dicatat (%(seq)s) berbeda dari entri di basis data", seq=seq_text)
+            )
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from portal import audit_chain
 from portal.extensions import db
@@ -22,10 +23,12 @@ def verify_command(expect_head: str | None) -> None:
     """Check every entry's hash and link; print the chain's head to note it elsewhere."""
     report = audit_chain.verify(db.session, expect_head=expect_head)
     if report.ok:
-        click.echo(f"Rantai jejak audit utuh: {report.count} entri.")
-        click.echo(f"Kepala: {report.head}")
+        click.echo(_("Rantai jejak audit utuh: %(count)d entri.", count=report.count))
+        click.echo(_("Kepala: %(head)s", head=report.head))
         return
-    click.echo(f"Rantai jejak audit RUSAK ({report.count} entri diperiksa):", err=True)
+    click.echo(
+        _("Rantai jejak audit RUSAK (%(count)d entri diperiksa):", count=report.count), err=True
+    )
     for problem in report.problems:
         click.echo(f"  - {problem}", err=True)
     raise SystemExit(1)
