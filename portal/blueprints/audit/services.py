@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.access import scoped_select
 from portal.audit import AuditEntry
@@ -48,8 +49,8 @@ def entries(
     if group:
         stmt = stmt.where(AuditEntry.action.like(f"{group}.%"))
     if username:
-        users = db_users_named(username)
-        stmt = stmt.where(AuditEntry.user_id.in_(users))
+        named = select(User.id).where(User.username == username.strip().lower())
+        stmt = stmt.where(AuditEntry.user_id.in_(named))
     if region:
         stmt = stmt.where(AuditEntry.region_code.like(f"{region}%"))
     if since:
@@ -57,14 +58,6 @@ def entries(
     if until:
         stmt = stmt.where(AuditEntry.created_at < _start_of(until + timedelta(days=1)))
     return stmt
-
-
-def db_users_named(username: str):  # -> Select
-    return (
-        User.__table__.select()
-        .with_only_columns(User.id)
-        .where(User.username == username.strip().lower())
-    )
 
 
 def usernames(entry_list: list[AuditEntry]) -> dict[int, str]:

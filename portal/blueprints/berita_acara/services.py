@@ -34,7 +34,7 @@ from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,7 @@ def is_stalled(ba: BeritaAcara) -> bool:
         return False
     limit = timedelta(seconds=current_app.config.get("BA_JOB_TIMEOUT", 900))
     since = ba.started_at or ba.requested_at
-    return since is not None and utcnow() - _aware(since) > limit
-
-
-def _aware(moment):
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return since is not None and utcnow() - as_utc(since) > limit
 
 
 def generation_pending(meeting_id: int) -> bool:

@@ -598,8 +598,17 @@ def proposal_photo(meeting_id: int, proposal_id: int):
 
 
 def _proposal_action(
-    meeting_id: int, proposal_id: int, action, *, meeting: Meeting | None = None, **kwargs
+    meeting_id: int,
+    proposal_id: int,
+    action,
+    *,
+    meeting: Meeting | None = None,
+    answer=None,
+    **kwargs,
 ):
+    """One action on a proposal: plain form → redirect; htmx → the proposal redrawn, or, with
+    `answer(meeting, proposal, form)`, a smaller part the form aims at (a refusal then redraws
+    the whole proposal in place of that part, with its message)."""
     meeting = meeting if meeting is not None else _meeting(meeting_id)
     proposal = _proposal(meeting, proposal_id)
     form = PlainForm()
@@ -617,6 +626,13 @@ def _proposal_action(
     if not ok:  # rolled back (or nothing done): show the proposal as it is now
         meeting = _meeting(meeting_id)
         proposal = _proposal(meeting, proposal_id)
+        if answer is not None:
+            response = make_response(_proposal_fragment(meeting, proposal, plain=form))
+            response.headers["HX-Retarget"] = f"#usulan-{proposal_id}"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+    elif answer is not None:
+        return answer(meeting, proposal, form)
     return _proposal_fragment(meeting, proposal, commit=ok, plain=form)
 
 
@@ -714,29 +730,20 @@ def cast_vote(meeting_id: int, proposal_id: int, participant_id: int):
     participant = next((p for p in meeting.participants if p.id == participant_id), None)
     if participant is None:
         abort(404)
-    proposal = _proposal(meeting, proposal_id)
-    form = PlainForm()
-    ok = False
-    if form.validate_on_submit():
-        choice = request.form.get("pilihan", "")
-        ok = _attempt(services.cast_vote, meeting, proposal, participant, choice, user=current_user)
-    else:
-        flash(_("Token keamanan formulir tidak sah. Muat ulang halaman."), "error")
-    if not htmx:
-        if ok:
-            db.session.commit()
-        return redirect(
-            url_for("meetings.proposals", meeting_id=meeting_id) + f"#usulan-{proposal_id}"
-        )
-    if not ok:
-        # Refused (vote closed, not present …): the whole proposal as it is now, in place.
-        meeting = _meeting(meeting_id)
-        response = make_response(_proposal_fragment(meeting, _proposal(meeting, proposal_id)))
-        response.headers["HX-Retarget"] = f"#usulan-{proposal_id}"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    # Accepted: only the voter's line and the counts change (a few hundred bytes, not the
-    # whole list of voters: it matters on a weak link in the village hall).
+    return _proposal_action(
+        meeting_id,
+        proposal_id,
+        lambda m, p, user: services.cast_vote(
+            m, p, participant, request.form.get("pilihan", ""), user=user
+        ),
+        meeting=meeting,
+        answer=lambda m, p, form: _vote_answer(m, p, participant, form),
+    )
+
+
+def _vote_answer(meeting: Meeting, proposal: Proposal, participant, form: PlainForm):
+    """An accepted vote: only the voter's line and the counts change (a few hundred bytes, not
+    the whole list of voters: it matters on a weak link in the village hall)."""
     counts = services.named_tally(proposal)
     chosen = services.named_choices(proposal)
     recused = services.recused_ids(meeting, proposal)

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -32,7 +32,7 @@ from portal.blueprints.register.planning import Plan, build_plan
 from portal.blueprints.register.reading import FileProblem, Table, read_table
 from portal.blueprints.register.validation import RegionResolver, Validated, validate_table
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 MAX_STORED_ISSUES = 20_000
@@ -366,15 +366,11 @@ def _still_applying(import_id: int, stamp: datetime) -> bool:
         row is not None
         and row.status == "applying"
         and row.started_at is not None
-        and _aware(row.started_at) == _aware(stamp)
+        and as_utc(row.started_at) == as_utc(stamp)
     )
 
 
 # --- stalled jobs (the worker died) ---------------------------------------------------------
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def job_timeout() -> timedelta:
@@ -390,7 +386,7 @@ def is_stalled(record: RegisterImport) -> bool:
     if record.status not in RUNNING:
         return False
     since = record.started_at or record.created_at
-    return since is not None and utcnow() - _aware(since) > job_timeout()
+    return since is not None and utcnow() - as_utc(since) > job_timeout()
 
 
 def settle_stalled(record: RegisterImport) -> bool:

@@ -22,6 +22,7 @@ from portal.blueprints.meetings.models import Meeting, Participant
 from portal.blueprints.regions.models import Region
 from portal.extensions import db
 from portal.personal_data import mask_id
+from portal.timeutil import as_utc
 
 # Quorum "barely" held: at most this many voters above the minimum.
 QUORUM_MARGIN = 1
@@ -39,14 +40,6 @@ class Warning:
     kind: str
     message: str
     details: list[str] | None = None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> list[Warning]:
@@ -90,7 +83,7 @@ def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> 
                 ),
             )
         )
-    opened, decided = _aware(meeting.opened_at), _aware(meeting.decided_at)
+    opened, decided = as_utc(meeting.opened_at), as_utc(meeting.decided_at)
     if opened and decided:
         decisions = counts["keluar"] + counts["baru"] + counts["perbaikan"] + counts["rejected"]
         plausible = max(MIN_MEETING, PER_PROPOSAL * decisions)
