@@ -18,12 +18,14 @@ from portal.extensions import (
     login_manager,
     migrate,
 )
+from portal.sessions import ThrottledRefreshSessionInterface
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error pages, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    app.session_interface = ThrottledRefreshSessionInterface()
     if app.config["PROXY_FIX"]:
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, bindparam, false
 from sqlalchemy.orm import InstrumentedAttribute
 
-from portal.extensions import db
+from portal.extensions import db, sqlite_begin_immediate
 
 ADMIN, SEKRETARIS, CAMAT, OPERATOR = "admin", "sekretaris", "camat", "operator"
 ROLES = (ADMIN, SEKRETARIS, CAMAT, OPERATOR)
@@ -135,23 +135,28 @@ def get_scoped_or_404(model: Any, ident: Any, user: Any = None, *, lock: bool = 
     another request's commit could be written after it: there the transaction begins IMMEDIATE
     (the database's write lock, held until commit) before the object is read.
     """
-    prefix = scope_prefix(user)
-    if prefix is None:
-        abort(404)
-    if lock and db.session.get_bind().dialect.name == "sqlite":
-        _begin_immediate()
-    low, high = code_range(prefix)
-    stmt = _scoped_by_key(model, lock)
-    obj = db.session.execute(stmt, {"low": low, "high": high, "ident": ident}).scalar_one_or_none()
+    obj = find_scoped(model, ident, user, lock=lock)
     if obj is None:
         abort(404)
     return obj
 
 
+def find_scoped(model: Any, ident: Any, user: Any = None, *, lock: bool = False) -> Any | None:
+    """`get_scoped_or_404` without the 404: None when missing or outside the scope."""
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return None
+    if lock and db.session.get_bind().dialect.name == "sqlite":
+        _begin_immediate()
+    low, high = code_range(prefix)
+    stmt = _scoped_by_key(model, lock)
+    return db.session.execute(stmt, {"low": low, "high": high, "ident": ident}).scalar_one_or_none()
+
+
 def _begin_immediate() -> None:
-    connection = db.session.connection()
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        sqlite_begin_immediate(dbapi_connection)
 
 
 @cache

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 2 * 3600,  # idle limit (seconds): renewed by each request
+    "SESSION_REFRESH_SECONDS": 60,  # an unchanged session cookie is re-signed at most this often
     "SESSION_MAX_HOURS": 12,  # a login lasts at most this long, however active
     "HTTPS": False,  # behind HTTPS: Secure cookies
     "PROXY_FIX": 0,  # number of trusted proxies setting X-Forwarded-* (0: none)
@@ -121,6 +122,11 @@ def _derive(app: Flask) -> None:
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite'}"
+    if str(cfg["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A file needs no liveness check: pre-ping would cost a statement on every request.
+        options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if cfg.get("REDIS_URL") and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
     if cfg.get("HTTPS"):

@@ -7,6 +7,7 @@ Keeping them in one module lets every area import `db` or `limiter` without impo
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from flask_babel import Babel
@@ -37,6 +38,8 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
@@ -65,5 +68,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+
+def sqlite_begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE: take SQLite's write lock, waiting for another writer in steps of 0.2 ms.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, … ms between tries: with two workers taking
+    turns at the write lock for a few ms each, the waiter kept sleeping after the lock was free
+    (measured: check-in with writes 156 req/s). Tries here are ~20 µs each; the same 10 s limit.
+    """
+    cursor = dbapi_connection.cursor()
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.0002)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

@@ -116,3 +116,44 @@ def test_pages_carry_no_inline_script_or_style(client, auth, admin, path):
     assert not INLINE.search(html), INLINE.search(html).group(0)
     csp = response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp and "style-src 'self'" in csp
+
+
+def _session_cookie(response) -> str | None:
+    return next(
+        (h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")), None
+    )
+
+
+def test_an_unchanged_session_is_resigned_at_most_once_a_minute(app, client, auth, admin):
+    assert _session_cookie(auth.login_as(admin)) is not None  # login changes the session
+    client.get("/")  # may take a flash message out of the session: a change, sent
+    response = client.get("/")
+    assert response.status_code == 200
+    assert _session_cookie(response) is None  # signed seconds ago: not sent again
+    app.config["SESSION_REFRESH_SECONDS"] = 0  # as if the cookie were older than the interval
+    cookie = _session_cookie(client.get("/"))
+    assert cookie is not None
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert 2 * 3600 - 120 < expires.timestamp() - time.time() <= 2 * 3600 + 5  # renewed
+
+
+def test_a_session_idle_longer_than_the_limit_is_refused_by_the_server(
+    app, client, auth, admin, monkeypatch
+):
+    """The browser drops the cookie when it expires; a cookie kept anyway (copied, or a clock
+    put back) is refused by its signature's age."""
+    from itsdangerous.timed import TimestampSigner
+
+    auth.login_as(admin)
+    with client.session_transaction() as session:
+        data = dict(session)
+    serializer = app.session_interface.get_signing_serializer(app)
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) - 3 * 3600)
+    old = serializer.dumps(data)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    client.set_cookie("session", old)
+    response = client.get("/")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+    client.set_cookie("session", serializer.dumps(data))  # the same session, signed now
+    assert client.get("/").status_code == 200

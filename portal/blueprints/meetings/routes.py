@@ -6,6 +6,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -33,6 +34,7 @@ from portal.blueprints.meetings.forms import (
     TallyForm,
 )
 from portal.blueprints.meetings.models import Meeting, Participant, Proposal
+from portal.blueprints.meetings.sealed import reads_only
 from portal.blueprints.regions.models import VILLAGE
 from portal.blueprints.register.models import Household
 from portal.blueprints.register.services import search_households
@@ -46,7 +48,12 @@ LABELS = {"unsur": UNSUR_LABELS, "reason": REASON_LABELS, "proposer": PROPOSER_L
 def _meeting(meeting_id: int) -> Meeting:
     """The meeting in the user's scope. A POST locks its row: every change of a meeting checks
     the state it has now, not the one another request is replacing (e.g. "decide" racing a
-    check-in)."""
+    check-in). The sealed-meeting check before the view has loaded it so already: taken once
+    from there (a later call, e.g. after a rollback, loads it again)."""
+    if request.method == "POST":
+        loaded = g.pop("locked_meeting", None)
+        if loaded is not None and loaded.id == meeting_id:
+            return loaded
     return get_scoped_or_404(Meeting, meeting_id, lock=request.method == "POST")
 
 
@@ -424,6 +431,7 @@ def proposals(meeting_id: int):
 
 
 @bp.route("/<int:meeting_id>/keluarga", methods=["GET", "POST"])
+@reads_only
 @require("view_meetings")
 def families(meeting_id: int):
     """Pick a family of the prelist to propose about (search by POST: no NIK in the URL)."""
@@ -744,8 +752,8 @@ def cast_vote(meeting_id: int, proposal_id: int, participant_id: int):
 def _vote_answer(meeting: Meeting, proposal: Proposal, participant, form: PlainForm):
     """An accepted vote: only the voter's line and the counts change (a few hundred bytes, not
     the whole list of voters: it matters on a weak link in the village hall)."""
-    counts = services.named_tally(proposal)
     chosen = services.named_choices(proposal)
+    counts = services.named_tally(proposal, chosen)
     recused = services.recused_ids(meeting, proposal)
     _commit_keeping_loaded()
     return render_template(

@@ -7,33 +7,45 @@ writes nothing. Only meetings in the user's scope are looked at: for others the 
 
 from __future__ import annotations
 
-from flask import flash, make_response, render_template, request, url_for
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, flash, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import scoped_select
+from portal.access import find_scoped
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
-from portal.extensions import db, htmx
+from portal.extensions import htmx
 
+F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# POST routes that only read (a search form that posts): nothing to refuse.
-READ_ONLY_POSTS = {"meetings.families"}
+
+
+def reads_only(view: F) -> F:
+    """Marks a view whose POST only reads (a search form that posts, keeping a NIK out of the
+    address): a sealed meeting has nothing to refuse there. Put it right under `@bp.route`."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
 
 
 def refuse_changes_when_sealed():
     if request.method in SAFE_METHODS or not current_user.is_authenticated:
         return None
-    if request.endpoint in READ_ONLY_POSTS:
+    if getattr(current_app.view_functions.get(request.endpoint), "reads_only", False):
         return None
     meeting_id = (request.view_args or {}).get("meeting_id")
     if meeting_id is None:
         return None
-    state = db.session.execute(
-        scoped_select(Meeting).with_only_columns(Meeting.state).where(Meeting.id == meeting_id)
-    ).scalar_one_or_none()
-    if state not in states.SEALED:
+    # The view changes this meeting next: load it as the view would (locked), once for both.
+    meeting = find_scoped(Meeting, meeting_id, lock=True)
+    if meeting is None:
         return None
+    if meeting.state not in states.SEALED:
+        g.locked_meeting = meeting
+        return None
+    state = meeting.state
     message = _(
         "Musyawarah ini sudah dikunci dengan berita acara (status: %(state)s). Tidak ada yang "
         "dapat diubah lagi; kesalahan diperbaiki dengan musyawarah susulan (adendum).",

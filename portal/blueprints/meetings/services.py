@@ -6,6 +6,7 @@ the request commits once. Counting rules (quorum, majority, recusal) live here a
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass, field
@@ -928,8 +929,13 @@ def named_choices(proposal: Proposal) -> dict[int, str]:
     return {participant_id: choice for participant_id, choice in rows}
 
 
-def named_tally(proposal: Proposal) -> dict[str, int]:
-    counts = dict(db.session.execute(_named_tally_statement(), {"proposal": proposal.id}).all())
+def named_tally(proposal: Proposal, choices: dict[int, str] | None = None) -> dict[str, int]:
+    """The counts of a named vote; from `choices` (`named_choices`) when the caller has them."""
+    if choices is not None:
+        counts = collections.Counter(choices.values())
+    else:
+        statement = _named_tally_statement()
+        counts = dict(db.session.execute(statement, {"proposal": proposal.id}).all())
     return {choice: counts.get(choice, 0) for choice in ("setuju", "tidak_setuju", "abstain")}
 
 
