@@ -11,7 +11,6 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, url_for
@@ -34,7 +33,7 @@ from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from portal.timeutil import as_utc, utcnow
+from portal.timeutil import overdue, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +55,8 @@ def is_stalled(ba: BeritaAcara) -> bool:
     runs. The secretary may ask again (the job itself refuses to finish a superseded request)."""
     if ba.status not in PENDING:
         return False
-    limit = timedelta(seconds=current_app.config.get("BA_JOB_TIMEOUT", 900))
-    since = ba.started_at or ba.requested_at
-    return since is not None and utcnow() - as_utc(since) > limit
+    timeout = current_app.config.get("BA_JOB_TIMEOUT", 900)
+    return overdue(ba.started_at or ba.requested_at, timeout)
 
 
 def generation_pending(meeting_id: int) -> bool:

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -32,7 +32,7 @@ from portal.blueprints.register.planning import Plan, build_plan
 from portal.blueprints.register.reading import FileProblem, Table, read_table
 from portal.blueprints.register.validation import RegionResolver, Validated, validate_table
 from portal.extensions import db
-from portal.timeutil import as_utc, utcnow
+from portal.timeutil import as_utc, overdue, utcnow
 
 log = logging.getLogger(__name__)
 MAX_STORED_ISSUES = 20_000
@@ -373,20 +373,13 @@ def _still_applying(import_id: int, stamp: datetime) -> bool:
 # --- stalled jobs (the worker died) ---------------------------------------------------------
 
 
-def job_timeout() -> timedelta:
-    """How long a job may run (or wait) before it is taken for dead: IMPORT_JOB_TIMEOUT, else
-    the berita acara's BA_JOB_TIMEOUT (900 s)."""
-    config = current_app.config
-    return timedelta(seconds=config.get("IMPORT_JOB_TIMEOUT", config.get("BA_JOB_TIMEOUT", 900)))
-
-
 def is_stalled(record: RegisterImport) -> bool:
     """An import whose job has not finished long after it started (or was queued): its worker
     was killed, or none runs. As for the berita acara (`berita_acara.services.is_stalled`)."""
     if record.status not in RUNNING:
         return False
-    since = record.started_at or record.created_at
-    return since is not None and utcnow() - as_utc(since) > job_timeout()
+    timeout = current_app.config.get("IMPORT_JOB_TIMEOUT", 900)
+    return overdue(record.started_at or record.created_at, timeout)
 
 
 def settle_stalled(record: RegisterImport) -> bool:

@@ -11,6 +11,7 @@ from portal import audit
 from portal.access import get_scoped_or_404, require
 from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
+from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.meetings.routes import LABELS
 from portal.blueprints.notifications.services import send_queued_emails
@@ -20,6 +21,12 @@ from portal.blueprints.review.models import CONFIRMED
 from portal.extensions import db
 
 bp = Blueprint("review", __name__)
+
+
+@bp.app_template_test("sealed")
+def is_sealed(meeting) -> bool:
+    """`{% if meeting is sealed %}`: locked with its berita acara (the camat's part begins)."""
+    return meeting.state in states.SEALED
 
 
 @bp.app_template_global()
