@@ -775,6 +775,16 @@ def summarise(label: str, result: dict, rounds: int) -> None:
             f"- {page} / bare page of the same size: {ratio:.2f} "
             f"(rounds: {', '.join(f'{r:.2f}' for r in per_round)})"
         )
+    # The floor of any logged-in page on this stack, measured in the same run: how much the
+    # meeting page costs beyond authenticating a request.
+    floor = [
+        p["rps"] / n["rps"]
+        for p, n in zip(by_name["meeting page"], by_name["authenticated no-op /sehat"], strict=True)
+    ]
+    print(
+        f"- meeting page / authenticated no-op: {statistics.median(floor):.2f} "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in floor)})"
+    )
     checks = [
         ("meeting page req/s ratio ≥ 0.4", ratios[0][1] >= TARGET_RATIO, f"{ratios[0][1]:.2f}"),
         (
