@@ -6,6 +6,7 @@ Keeping them in one module lets every area import `db` or `limiter` without impo
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from typing import Any
@@ -19,6 +20,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -73,14 +75,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE: take SQLite's write lock, waiting for another writer in steps of 0.2 ms.
+    """BEGIN IMMEDIATE: take SQLite's write lock, waiting for another writer in short steps.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, … ms between tries: with two workers taking
     turns at the write lock for a few ms each, the waiter kept sleeping after the lock was free
-    (measured: check-in with writes 156 req/s). Tries here are ~20 µs each; the same 10 s limit.
+    (measured: check-in with writes 106 → 154 req/s, bench/RESULTS.md). Here the steps start at
+    0.2 ms and double up to 5 ms (a long wait, e.g. behind an import's save, costs little CPU);
+    the same 10 s limit. Giving up raises SQLAlchemy's OperationalError, as any other statement
+    would: the request gets the 503 page ("nothing saved, try again"), not a 500.
     """
     cursor = dbapi_connection.cursor()
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.0002
     cursor.execute("PRAGMA busy_timeout=0")
     try:
         while True:
@@ -89,8 +95,12 @@ def sqlite_begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
                 return
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.0002)
+                    raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
+                time.sleep(pause)
+                pause = min(pause * 2, 0.005)
     finally:
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # A failed restore must not hide the original error; the connection then fails fast
+        # ("database is locked") rather than waiting, which the 503 page covers too.
+        with contextlib.suppress(sqlite3.Error):
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

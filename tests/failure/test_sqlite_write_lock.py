@@ -1,6 +1,6 @@
 """SQLite's write lock as the portal takes it (`extensions.sqlite_begin_immediate`): a second
-writer waits for the first and goes on when it commits, gives up with SQLite's own error after
-the limit, and leaves the connection's busy timeout as it was."""
+writer waits for the first and goes on when it commits, gives up after the limit with the error
+any statement would raise (the 503 page), and leaves the connection's busy timeout as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import exc as sa_exc
 
 from portal import extensions
 from portal.extensions import SQLITE_BUSY_TIMEOUT_MS, sqlite_begin_immediate
@@ -61,7 +62,7 @@ def test_the_second_writer_gives_up_after_the_limit(database, monkeypatch):
     first, second = _connect(database), _connect(database)
     sqlite_begin_immediate(first)
     started = time.monotonic()
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
+    with pytest.raises(sa_exc.OperationalError, match="locked"):  # the 503 page's error
         sqlite_begin_immediate(second)
     assert 0.29 <= time.monotonic() - started < 2
     assert not second.in_transaction

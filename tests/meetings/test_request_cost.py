@@ -6,16 +6,18 @@ before each request, PostgreSQL keeps it."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
 
-from portal import create_app
-from portal.blueprints.meetings import services
+from portal import create_app, extensions
+from portal.blueprints.meetings import sealed, services
+from portal.blueprints.meetings.models import Participant
 from portal.extensions import db
 from tests.conftest import base_config
-from tests.factories import Auth
+from tests.factories import DESA_PASAR_IPUH, Auth, make_user
 from tests.meetings.test_services import removal, session
 
 HX = {"HX-Request": "true"}
@@ -87,3 +89,41 @@ def test_sqlite_is_not_pinged_before_each_request_postgresql_is(tmp_path):
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/never-connected"
     postgres = create_app({**base_config(url)})
     assert postgres.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_a_tap_kept_waiting_for_sqlites_write_lock_gets_the_503_page(
+    client, running, database_url, monkeypatch
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock")
+    meeting, people, _item = running
+    url = f"/musyawarah/{meeting.id}/peserta/{people[2].id}/hadir"
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")  # e.g. an import saving the register
+    try:
+        response = client.post(url, data={"hadir": "1"}, headers=HX)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    db.session.expire_all()
+    assert db.session.get(Participant, people[2].id).present is False  # nothing written
+
+
+def test_a_change_the_view_refuses_takes_no_lock(client, running, monkeypatch):
+    """A camat may not check people in: the 403 comes without waiting for the meeting's lock."""
+    meeting, people, _item = running
+    url = f"/musyawarah/{meeting.id}/peserta/{people[2].id}/hadir"
+    camat = make_user("camat", DESA_PASAR_IPUH[:6], username="camat_cost")
+    locks: list[bool] = []
+    real = sealed.find_scoped
+
+    def spy(model, ident, user=None, *, lock=False):
+        locks.append(lock)
+        return real(model, ident, user, lock=lock)
+
+    monkeypatch.setattr(sealed, "find_scoped", spy)
+    Auth(client).login_as(camat)
+    assert client.post(url, data={"hadir": "1"}, headers=HX).status_code == 403
+    assert locks == [False]

@@ -14,7 +14,7 @@ from flask import current_app, flash, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import find_scoped
+from portal.access import can, find_scoped
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import htmx
@@ -33,17 +33,22 @@ def reads_only(view: F) -> F:
 def refuse_changes_when_sealed():
     if request.method in SAFE_METHODS or not current_user.is_authenticated:
         return None
-    if getattr(current_app.view_functions.get(request.endpoint), "reads_only", False):
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "reads_only", False):
         return None
     meeting_id = (request.view_args or {}).get("meeting_id")
     if meeting_id is None:
         return None
     # The view changes this meeting next: load it as the view would (locked), once for both.
-    meeting = find_scoped(Meeting, meeting_id, lock=True)
+    # A user the view will refuse (403) only reads: no lock for a request that changes nothing.
+    capability = getattr(view, "required_capability", None)
+    allowed = capability is None or can(capability)
+    meeting = find_scoped(Meeting, meeting_id, lock=allowed)
     if meeting is None:
         return None
     if meeting.state not in states.SEALED:
-        g.locked_meeting = meeting
+        if allowed:
+            g.locked_meeting = meeting
         return None
     state = meeting.state
     message = _(
