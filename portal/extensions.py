@@ -79,13 +79,16 @@ def sqlite_begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, … ms between tries: with two workers taking
     turns at the write lock for a few ms each, the waiter kept sleeping after the lock was free
-    (measured: check-in with writes 106 → 154 req/s, bench/RESULTS.md). Here the steps start at
-    0.2 ms and double up to 5 ms (a long wait, e.g. behind an import's save, costs little CPU);
-    the same 10 s limit. Giving up raises SQLAlchemy's OperationalError, as any other statement
-    would: the request gets the 503 page ("nothing saved, try again"), not a 500.
+    (measured: check-in with writes 106 → 154 req/s, bench/RESULTS.md). Here a wait tries every
+    0.2 ms for its first 50 ms (the waits between taps); a longer one (behind an import's save)
+    backs off, doubling up to 5 ms, so that it costs little CPU (backing off from the start gave
+    the gain back: measured). The same 10 s limit. Giving up raises SQLAlchemy's
+    OperationalError, as any other statement would: the request gets the 503 page ("nothing
+    saved, try again"), not a 500.
     """
     cursor = dbapi_connection.cursor()
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    started = time.monotonic()
+    deadline = started + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.0002
     cursor.execute("PRAGMA busy_timeout=0")
     try:
@@ -97,7 +100,8 @@ def sqlite_begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
                 if "locked" not in str(error) or time.monotonic() > deadline:
                     raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
                 time.sleep(pause)
-                pause = min(pause * 2, 0.005)
+                if time.monotonic() - started > 0.05:
+                    pause = min(pause * 2, 0.005)
     finally:
         # A failed restore must not hide the original error; the connection then fails fast
         # ("database is locked") rather than waiting, which the 503 page covers too.
