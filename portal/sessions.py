@@ -11,12 +11,14 @@ The cookie stays the only state: nothing is kept on the server, so any app serve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
+
+from portal.timeutil import utcnow
 
 
 class _Session(SecureCookieSession):
@@ -50,5 +52,5 @@ class ThrottledRefreshSessionInterface(SecureCookieSessionInterface):
         signed_at = getattr(session, "signed_at", None)
         if signed_at is None:
             return True
-        age = (datetime.now(UTC) - signed_at).total_seconds()
+        age = (utcnow() - signed_at).total_seconds()
         return age >= float(app.config["SESSION_REFRESH_SECONDS"])

@@ -912,15 +912,6 @@ def _change_vote_statement():
     )
 
 
-@functools.cache
-def _named_tally_statement():
-    return (
-        select(Vote.choice, func.count())
-        .where(Vote.proposal_id == bindparam("proposal"))
-        .group_by(Vote.choice)
-    )
-
-
 def named_choices(proposal: Proposal) -> dict[int, str]:
     """Each voter's current choice in a named vote (shown as the pressed button)."""
     rows = db.session.execute(
@@ -930,12 +921,11 @@ def named_choices(proposal: Proposal) -> dict[int, str]:
 
 
 def named_tally(proposal: Proposal, choices: dict[int, str] | None = None) -> dict[str, int]:
-    """The counts of a named vote; from `choices` (`named_choices`) when the caller has them."""
-    if choices is not None:
-        counts = collections.Counter(choices.values())
-    else:
-        statement = _named_tally_statement()
-        counts = dict(db.session.execute(statement, {"proposal": proposal.id}).all())
+    """The counts of a named vote, from each voter's choice (`named_choices`; read here unless
+    the caller has them already)."""
+    if choices is None:
+        choices = named_choices(proposal)
+    counts = collections.Counter(choices.values())
     return {choice: counts.get(choice, 0) for choice in ("setuju", "tidak_setuju", "abstain")}
 
 
