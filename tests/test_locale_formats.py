@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from flask import session
 
 TEMPLATE = "{{ day|date }} | {{ moment|datetime }} | {{ count|number }}"
@@ -33,15 +33,74 @@ def test_filters_follow_the_language(app, lang, expected):
     assert count == expected[2]
 
 
-def test_an_english_page_shows_english_dates(client, auth, regions):
+# The login's time on the audit trail, short, in both languages. The clock is frozen: the day of
+# the month decides how many digits the date has, and the hour decides the date in WIB.
+PAGE_MOMENTS = [
+    # (moment in UTC, Indonesian short form, English short form)
+    pytest.param(
+        datetime(2026, 12, 3, 2, 5, tzinfo=UTC), "3/12/26 09.05", "12/3/26, 9:05 AM", id="day-3"
+    ),
+    pytest.param(
+        datetime(2026, 12, 31, 16, 30, tzinfo=UTC),
+        "31/12/26 23.30",
+        "12/31/26, 11:30 PM",
+        id="23.30-wib-31-december",
+    ),
+    pytest.param(
+        datetime(2026, 12, 31, 17, 30, tzinfo=UTC),
+        "1/1/27 00.30",
+        "1/1/27, 12:30 AM",
+        id="new-year-in-wib-not-in-utc",
+    ),
+    pytest.param(
+        datetime(2028, 2, 29, 5, 0, tzinfo=UTC),
+        "29/2/28 12.00",
+        "2/29/28, 12:00 PM",
+        id="29-february",
+    ),
+    pytest.param(
+        datetime(2026, 11, 30, 17, 0, tzinfo=UTC),
+        "1/12/26 00.00",
+        "12/1/26, 12:00 AM",
+        id="month-end-in-utc-next-month-in-wib",
+    ),
+]
+
+
+@pytest.mark.parametrize(("moment", "indonesian", "english"), PAGE_MOMENTS)
+def test_an_english_page_shows_english_dates(client, auth, regions, moment, indonesian, english):
     from tests.factories import make_user
 
-    auth.login_as(make_user("admin", "1706"))
-    client.post("/bahasa", data={"lang": "en", "next": "/jejak-audit/"})
-    html = client.get("/jejak-audit/").get_data(as_text=True)
-    assert "Audit trail" in html and "Jejak audit" not in html
-    # The login's time, short, as English writes it: month/day/year, 12-hour clock.
-    assert re.search(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}\s[AP]M", html)
-    client.post("/bahasa", data={"lang": "id", "next": "/jejak-audit/"})
-    html = client.get("/jejak-audit/").get_data(as_text=True)
-    assert re.search(r"\d{2}/\d{2}/\d{2} \d{2}\.\d{2}", html)  # 23/11/26 23.26
+    with time_machine.travel(moment, tick=False):
+        auth.login_as(make_user("admin", "1706"))
+        client.post("/bahasa", data={"lang": "en", "next": "/jejak-audit/"})
+        html = client.get("/jejak-audit/").get_data(as_text=True)
+        assert "Audit trail" in html and "Jejak audit" not in html
+        # English writes month/day/year and a 12-hour clock (CLDR puts a narrow no-break space
+        # before AM/PM).
+        assert english in html.replace("\u202f", " ")
+        client.post("/bahasa", data={"lang": "id", "next": "/jejak-audit/"})
+        html = client.get("/jejak-audit/").get_data(as_text=True)
+        assert indonesian in html
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 12, 31, 16, 30, tzinfo=UTC), ("31 Des 2026", "23.30")),
+        (datetime(2026, 12, 31, 17, 0, tzinfo=UTC), ("1 Jan 2027", "00.00")),
+        (datetime(2028, 2, 29, 16, 59, tzinfo=UTC), ("29 Feb 2028", "23.59")),
+        (datetime(2028, 2, 29, 17, 0, tzinfo=UTC), ("1 Mar 2028", "00.00")),
+        (datetime(2026, 4, 30, 20, 0, tzinfo=UTC), ("1 Mei 2026", "03.00")),
+    ],
+)
+def test_a_stored_moment_shows_the_wib_date(app, moment, expected):
+    """The date filter of a stored (UTC) moment gives the date in Jakarta, not in UTC."""
+    with app.test_request_context("/"):
+        session["lang"] = "id"
+        text = app.jinja_env.from_string("{{ m|date }} | {{ m|datetime('short') }}").render(
+            m=moment
+        )
+    day, short = (part.strip() for part in text.split("|"))
+    assert day == expected[0]
+    assert short.endswith(expected[1])

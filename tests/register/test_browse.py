@@ -192,7 +192,8 @@ def test_family_page_shows_members_and_history(sekretaris, client, register):
         assert row["nama"] in text
         assert row["nomor_nik"] in text  # the secretary's own village: full NIKs
     assert kk in text
-    assert "Riwayat" in text and "created" in text
+    assert "Riwayat" in text and "created" not in text
+    assert "Keluarga ditambahkan ke register" in text
 
 
 def test_index_sends_a_secretary_to_the_village(sekretaris, client, register):

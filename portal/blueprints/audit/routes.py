@@ -9,12 +9,15 @@ from flask_wtf import FlaskForm
 
 from portal import audit_chain
 from portal.access import require
-from portal.blueprints.audit import services
+from portal.blueprints.audit import labels, services
 from portal.blueprints.audit.forms import AuditFilterForm
 from portal.extensions import db
 from portal.web import fragment_or_page
 
 bp = Blueprint("audit", __name__)
+bp.add_app_template_filter(labels.action_label, "audit_action")
+bp.add_app_template_filter(labels.detail_label, "audit_detail")
+bp.add_app_template_global(labels.detail_value, "audit_value")
 
 PER_PAGE = 50
 

@@ -7,6 +7,7 @@ code alone says the level and, for a village, its kind: the first digit of the v
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +35,21 @@ def village_kind(code: str) -> str:
     3 desa adat (Kepmendagri 2025 codes some customary villages of Papua so; a desa adat holds
     a musdes like any desa)."""
     return "kelurahan" if code[6] == "1" else "desa"
+
+
+KIND_LABELS = {
+    "kabupaten": _l("Kabupaten"),
+    "kota": _l("Kota"),
+    "kecamatan": _l("Kecamatan"),
+    "desa": _l("Desa"),
+    "kelurahan": _l("Kelurahan"),
+}
+
+
+def has_kind_prefix(name: str) -> bool:
+    """A kabupaten/kota name that already says which it is ("Kabupaten Mukomuko", "Kota Solok",
+    "Kab. Mukomuko"), as `berita_acara.wording.kabupaten_heading` reads it."""
+    return name.strip().lower().startswith(("kabupaten", "kota", "kab."))
 
 
 class Region(db.Model):
@@ -77,6 +93,17 @@ class Region(db.Model):
         if self.level == KECAMATAN:
             return "kecamatan"
         return village_kind(self.code)
+
+    @property
+    def display_name(self) -> str:
+        """The name as a heading writes it: "Kecamatan Ipuh", "Desa Pasar Ipuh". A kabupaten/kota
+        whose name already carries its kind keeps it ("Kota Solok", not "Kota Kota Solok"); a
+        province is its name."""
+        if self.level == PROVINCE:
+            return self.name
+        if self.level == KABUPATEN and has_kind_prefix(self.name):
+            return self.name
+        return f"{KIND_LABELS[self.kind]} {self.name}"
 
     @property
     def is_desa_adat(self) -> bool:

@@ -16,7 +16,8 @@ from portal.blueprints.regions.services import regions_in_scope
 from portal.blueprints.register import bp, services
 from portal.blueprints.register.exporting import export_csv, export_xlsx, neutralise
 from portal.blueprints.register.forms import ConfirmForm, SearchForm, UploadForm
-from portal.blueprints.register.models import Household, HouseholdEvent, RegisterImport
+from portal.blueprints.register.history import family_history
+from portal.blueprints.register.models import Household, RegisterImport
 from portal.blueprints.users.forms import region_label
 from portal.extensions import db
 from portal.web import fragment_or_page
@@ -80,13 +81,9 @@ def village(code: str):
 @require("view_register")
 def household(household_id: int):
     family = get_scoped_or_404(Household, household_id)
-    events = db.session.execute(
-        select(HouseholdEvent)
-        .where(HouseholdEvent.household_id == family.id)
-        .order_by(HouseholdEvent.id.desc())
-        .limit(100)
-    ).scalars()
-    return render_template("register/household.html", family=family, events=list(events))
+    return render_template(
+        "register/household.html", family=family, events=family_history(family.id)
+    )
 
 
 @bp.route("/desa/<code>/ekspor.<fmt>")

@@ -20,17 +20,7 @@ ROLE_LABELS = {
 
 
 def region_label(region: Region) -> str:
-    kind = {
-        "kabupaten": _l("Kabupaten"),
-        "kota": _l("Kota"),
-        "kecamatan": _l("Kecamatan"),
-        "desa": _l("Desa"),
-        "kelurahan": _l("Kelurahan"),
-    }.get(region.kind, "")
-    name = region.name
-    if region.level == 2:
-        return f"{name} ({region.dotted_code})"
-    return f"{kind} {name} ({region.dotted_code})"
+    return f"{region.display_name} ({region.dotted_code})"
 
 
 def region_choices(prefix: str) -> list[SelectChoice]:
