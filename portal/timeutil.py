@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 def utcnow() -> datetime:
@@ -21,3 +21,11 @@ def overdue(since: datetime | None, seconds: float) -> bool:
     background job still unfinished that long after it started is taken for dead: its worker
     was killed, or none runs (the berita acara and the register import both ask this)."""
     return since is not None and (utcnow() - as_utc(since)).total_seconds() > seconds
+
+
+def local_date(moment: datetime, region_code: str) -> date:
+    """The calendar date of a stored (UTC) moment in the region's zone (WIB/WITA/WIT): 17:30 UTC
+    on 31 December is already 1 January in WIB, 16:30 UTC already 1 January in WITA."""
+    from portal.blueprints.berita_acara.wording import local_time
+
+    return local_time(moment, region_code).date()

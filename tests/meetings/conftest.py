@@ -7,10 +7,11 @@ read back what the database holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from portal.audit import AuditEntry
@@ -24,6 +25,15 @@ from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KAB_MUKOMUKO, KEC_I
 from tests.register.conftest import csv_bytes, seed_register, village_of
 
 FAMILIES = 8
+#: The factories' meeting date; the tests run on it (09:00 WIB), so that opening a meeting is on
+#: its scheduled day unless a test travels elsewhere.
+MEETING_DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def on_meeting_day():
+    with time_machine.travel(datetime(2026, 11, 20, 2, 0, tzinfo=UTC), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -84,7 +94,9 @@ MakeMeeting = Callable[..., Meeting]
 
 @pytest.fixture
 def make_meeting(sekretaris: User) -> MakeMeeting:
-    """A meeting created by the service, then put into `state` directly (and committed)."""
+    """A meeting created by the service, then put into `state` directly (and committed). Each
+    gets its own berita acara number (001/…, 002/…): a number is used once per village and year."""
+    made = [0]
 
     def make(
         state: str = states.DRAFT,
@@ -92,10 +104,13 @@ def make_meeting(sekretaris: User) -> MakeMeeting:
         village: str = DESA_PASAR_IPUH,
         voters: int = 0,
         meeting_date: date = date(2026, 11, 20),
+        period: str = "2026-11",
     ) -> Meeting:
-        meeting = services.create_meeting(
-            village, meeting_data(meeting_date=meeting_date), user=sekretaris
+        made[0] += 1
+        data = meeting_data(
+            meeting_date=meeting_date, number=f"{made[0]:03d}/MUSDES/XI/2026", period=period
         )
+        meeting = services.create_meeting(village, data, user=sekretaris)
         for i in range(voters):
             invite(meeting, f"Peserta {i + 1}", user=sekretaris)
         meeting.state = state

@@ -52,7 +52,7 @@ def create(client) -> int:
         "/musyawarah/baru",
         data={
             "number": "001/MUSDES/XI/2026",
-            "meeting_date": "2026-11-24",
+            "meeting_date": "2026-11-20",  # the day the tests run on (conftest)
             "start_time": "09:00",
             "place": "Balai Desa Pasar Ipuh",
             "agenda": "Verifikasi dan validasi DTSEN",
@@ -151,7 +151,14 @@ def test_the_whole_meeting_through_the_web(client, secretary, prelist):
         data={"keberatan": "1"},
         headers=HX,
     )
+    # Many families at once: asked first (issue 15), then confirmed with the number shown.
     response = client.post(f"/musyawarah/{meeting_id}/putuskan-sekaligus", follow_redirects=True)
+    assert "menetapkan 2 keluarga sekaligus" in response.get_data(as_text=True)
+    response = client.post(
+        f"/musyawarah/{meeting_id}/putuskan-sekaligus",
+        data={"confirm": "1", "jumlah": "2"},
+        follow_redirects=True,
+    )
     assert "2 usulan tanpa keberatan diputuskan" in response.get_data(as_text=True)
     client.post(f"/musyawarah/{meeting_id}/usulan/{proposals[1].id}/voting", headers=HX)
     for participant, choice in ((participants[0], "setuju"), (participants[1], "tidak_setuju")):

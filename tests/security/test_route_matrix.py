@@ -323,7 +323,10 @@ def village_markers(village: str) -> list[str]:
 def build_cancelled(name: str, village: str, sekretaris: User) -> tuple[int, int, int]:
     """Scheduled with an invitee and a proposal, then cancelled: every change is refused."""
     meeting = meeting_services.create_meeting(
-        village, meeting_data(number=CANCELLED_NUMBERS[name]), user=sekretaris
+        # Another period: the confirmed meeting of November decided the village's families.
+        village,
+        meeting_data(number=CANCELLED_NUMBERS[name], period="2026-12"),
+        user=sekretaris,
     )
     participant = invite(meeting, "Peserta Batal", user=sekretaris)
     meeting_services.move(meeting, "schedule", user=sekretaris)
@@ -641,6 +644,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("meetings.families", "POST"): changes("/keluarga", data=lambda s: {"q": s.family_name}),
     ("meetings.decided", "GET"): Rule(meeting("/keputusan")),
     ("meetings.decide_batch", "POST"): changes("/putuskan-sekaligus", SEKRETARIS),
+    ("meetings.confirm_batch", "GET"): Rule(meeting("/putuskan-sekaligus"), SEKRETARIS),
+    ("meetings.reopen_decision", "POST"): changes(
+        "/usulan/<proposal>/koreksi", SEKRETARIS, data=lambda s: {"alasan": "uji"}
+    ),
+    ("meetings.edit_walk_in", "GET"): Rule(
+        lambda s: f"/musyawarah/{s.meeting_id}/peserta/{s.participant_id}/ubah", SEKRETARIS
+    ),
+    ("meetings.edit_walk_in", "POST"): changes(
+        "/peserta/<participant>/ubah", SEKRETARIS, data=lambda s: {"name": ""}
+    ),
+    ("meetings.remove_walk_in", "POST"): changes(
+        "/peserta/<participant>/hapus-tambahan", SEKRETARIS
+    ),
     ("meetings.propose_new_family", "GET"): Rule(meeting("/usulan/baru"), SEKRETARIS),
     ("meetings.propose_new_family", "POST"): changes("/usulan/baru", SEKRETARIS),
     ("meetings.propose_removal", "GET"): Rule(

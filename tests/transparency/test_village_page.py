@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.audit import AuditEntry
 from portal.blueprints.berita_acara import services as berita_acara
-from portal.blueprints.meetings.models import KabupatenRules
+from portal.blueprints.meetings.models import KabupatenRules, Proposal
 from portal.blueprints.register.models import ACTIVE, Household
 from portal.blueprints.transparency import services as transparency
 from portal.extensions import db
@@ -112,12 +112,23 @@ def test_the_newest_meetings_first_and_no_more_than_the_last(app, confirmed, use
     staying = list(
         db.session.execute(
             select(Household)
-            .where(Household.village_code == DESA_PASAR_IPUH, Household.status == ACTIVE)
+            .where(
+                Household.village_code == DESA_PASAR_IPUH,
+                Household.status == ACTIVE,
+                # One decision per family per period: families the first meeting did not decide.
+                Household.id.not_in(
+                    select(Proposal.household_id).where(
+                        Proposal.meeting_id == first.id, Proposal.household_id.is_not(None)
+                    )
+                ),
+            )
             .order_by(Household.kk)
             .limit(3)
         ).scalars()
     )
-    second, _ = build_locked(users["sekretaris"], staying, number="009/BA-MD/XII/2026")
+    second, _ = build_locked(
+        users["sekretaris"], staying, number="009/BA-MD/XII/2026", period="2026-12"
+    )
     confirm(second, users["camat"])
     body = text_of(fresh(app).get(PAGE))
     assert first.number in body and second.number in body

@@ -61,12 +61,18 @@ class MeetingForm(FlaskForm):
     start_time = TimeField(_l("Jam mulai"), validators=[Optional()])
     place = StringField(_l("Tempat"), validators=[required(), max_length(200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), max_length(2000)])
+    # Each signatory is picked from the participants (the name printed under the signature) or,
+    # as a fallback, typed; the services require the chair and the notulen.
+    chair_pick = SelectField(_l("Pimpinan musyawarah (dari peserta)"), validate_choice=False)
     chair_name = StringField(
         _l("Pimpinan musyawarah"),
-        validators=[required(), max_length(200)],
+        validators=[Optional(), max_length(200)],
         description=_l("Biasanya kepala desa/lurah."),
     )
-    notulen_name = StringField(_l("Notulen"), validators=[required(), max_length(200)])
+    notulen_pick = SelectField(_l("Notulen (dari peserta)"), validate_choice=False)
+    notulen_name = StringField(_l("Notulen"), validators=[Optional(), max_length(200)])
+    bpd_pick = SelectField(_l("Ketua BPD/LPM (dari peserta)"), validate_choice=False)
+    bpd_name = StringField(_l("Ketua BPD/LPM"), validators=[Optional(), max_length(200)])
     period = StringField(_l("Periode register (TTTT-BB)"), validators=[required(), max_length(7)])
     version = HiddenField()
 

@@ -71,17 +71,31 @@ class Meeting(db.Model):
             sqlite_where=text("state = 'in_session'"),
             postgresql_where=text("state = 'in_session'"),
         ),
+        # A berita acara number is used once per village and year (a cancelled meeting, never
+        # signed, frees its number).
+        Index(
+            "uq_meetings_village_year_number",
+            "village_code",
+            "number_year",
+            "number",
+            unique=True,
+            sqlite_where=text("state <> 'cancelled'"),
+            postgresql_where=text("state <> 'cancelled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_code: Mapped[str] = mapped_column(String(10), ForeignKey("regions.code"), index=True)
     number: Mapped[str] = mapped_column(String(60))
+    # The year of `meeting_date`, kept by the services for the unique number per village and year.
+    number_year: Mapped[int | None] = mapped_column(Integer)
     meeting_date: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time | None] = mapped_column(Time)
     place: Mapped[str] = mapped_column(String(200))
     agenda: Mapped[str | None] = mapped_column(Text)
     chair_name: Mapped[str] = mapped_column(String(200))
     notulen_name: Mapped[str] = mapped_column(String(200))
+    bpd_name: Mapped[str | None] = mapped_column(String(200))  # the BPD/LPM chair who signs
     period: Mapped[str] = mapped_column(String(7))  # register period covered, YYYY-MM
     state: Mapped[str] = mapped_column(String(16), default=states.DRAFT)
     # Rules in force, copied from the kabupaten's settings when the meeting is created.
@@ -244,6 +258,27 @@ class Vote(db.Model):
     )
 
 
+class DecisionClaim(db.Model):
+    """A family decided by a live meeting of a period: at most one per village, period and family
+    (the unique constraint), written when a proposal about the family is decided, deleted when
+    the camat returns the meeting (its decisions no longer stand)."""
+
+    __tablename__ = "decision_claims"
+    __table_args__ = (
+        UniqueConstraint(
+            "village_code", "period", "household_id", name="uq_decision_claims_family_period"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(10), ForeignKey("regions.code"))
+    period: Mapped[str] = mapped_column(String(7))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class KabupatenRules(db.Model):
     """Meeting rules a kabupaten/kota sets for its villages (defaults: Permendesa's)."""
 
@@ -276,3 +311,24 @@ class KabupatenRules(db.Model):
     cycle_last_day: Mapped[int] = mapped_column(SmallInteger, default=14, server_default="14")
 
     __scope_column__ = "kabupaten_code"
+
+
+class ProposalCorrection(db.Model):
+    """A decision reopened before the lock (issue 15): who, when, why, and what the earlier
+    decision was. Written once; the berita acara lists them in its minutes as corrections.
+    A sealed meeting's rows refuse every change (triggers of migration 0008)."""
+
+    __tablename__ = "proposal_corrections"
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    # The decision reopened: accepted, method, counts, voters, when and by whom, named votes.
+    earlier: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined")  # noqa: F821 (users.models.User)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import (
     Response,
@@ -19,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import can, get_scoped_or_404, require, scoped_select
-from portal.blueprints.meetings import bp, services, states
+from portal.blueprints.meetings import as_signed, bp, services, states
 from portal.blueprints.meetings.forms import (
     PROPOSER_LABELS,
     REASON_LABELS,
@@ -114,8 +115,8 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire
 
 
-def _data(form: MeetingForm) -> services.MeetingData:
-    return services.MeetingData(
+def _data(form: MeetingForm, meeting: Meeting | None = None) -> services.MeetingData:
+    data = services.MeetingData(
         number=form.number.data or "",
         meeting_date=form.meeting_date.data,
         start_time=form.start_time.data,
@@ -124,7 +125,33 @@ def _data(form: MeetingForm) -> services.MeetingData:
         chair_name=form.chair_name.data or "",
         notulen_name=form.notulen_name.data or "",
         period=form.period.data or "",
+        bpd_name=form.bpd_name.data,
     )
+    if meeting is not None:
+        services.pick_signatories(
+            meeting,
+            data,
+            chair=form.chair_pick.data,
+            notulen=form.notulen_pick.data,
+            bpd=form.bpd_pick.data,
+        )
+    return data
+
+
+def _signatory_choices(form: MeetingForm, meeting: Meeting | None) -> None:
+    """The participants as choices for each signatory, the one whose name is set preselected."""
+    people = list(meeting.participants) if meeting is not None else []
+    for pick, name in (
+        (form.chair_pick, "chair_name"),
+        (form.notulen_pick, "notulen_name"),
+        (form.bpd_pick, "bpd_name"),
+    ):
+        pick.choices = [("", _("— ketik nama di bawah —"))] + [
+            (str(p.id), f"{p.name} ({p.position})" if p.position else p.name) for p in people
+        ]
+        if request.method == "GET" and meeting is not None:
+            current = getattr(meeting, name)
+            pick.data = next((str(p.id) for p in people if p.name == current), "")
 
 
 @bp.route("/")
@@ -176,6 +203,7 @@ def create():
     if current_user.region.level != VILLAGE:
         abort(403)
     form = MeetingForm()
+    _signatory_choices(form, None)
     if form.validate_on_submit():
         try:
             meeting = services.create_meeting(
@@ -193,10 +221,12 @@ def create():
 @require("view_meetings")
 def show(meeting_id: int):
     meeting = _meeting(meeting_id)
+    scheduled, today = services.opening_day(meeting)
     return render_template(
         "meetings/show.html",
         meeting=meeting,
-        summary=services.summary(meeting),
+        other_day=(scheduled, today) if scheduled != today else None,
+        summary=as_signed.summary(meeting),
         moves=states.available_moves(meeting.state, current_user.role),
         form=PlainForm(),
         labels=LABELS,
@@ -208,13 +238,14 @@ def show(meeting_id: int):
 def edit(meeting_id: int):
     meeting = _meeting(meeting_id)
     form = MeetingForm(obj=meeting)
+    _signatory_choices(form, meeting)
     if request.method == "GET":
         form.version.data = str(meeting.version)
     if form.validate_on_submit():
         try:
             services.update_meeting(
                 meeting,
-                _data(form),
+                _data(form, meeting),
                 version=int(form.version.data) if (form.version.data or "").isdigit() else -1,
                 user=current_user,
             )
@@ -243,6 +274,7 @@ def make_move(meeting_id: int, move: str):
         move,
         user=current_user,
         note=(request.form.get("note") or "")[:1000] or None,
+        confirm_other_day=request.form.get("confirm_other_day") == "1",
     ):
         flash(_("Status musyawarah: %(state)s.", state=meeting.state_label), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
@@ -258,7 +290,7 @@ def _participants_page(meeting: Meeting, form: ParticipantForm | None = None, st
         form=form or ParticipantForm(),
         walk_in_form=ParticipantForm(prefix="tambahan"),
         plain=PlainForm(),
-        summary=services.summary(meeting),
+        summary=as_signed.summary(meeting),
         labels=LABELS,
         states=states,
     ), status
@@ -359,7 +391,7 @@ def check_in(meeting_id: int, participant_id: int):
         meeting = _meeting(meeting_id)
         participant = _participant(meeting, participant_id)
     # Counted in the same transaction (the change included), then committed: no second round.
-    summary = services.summary(meeting)
+    summary = as_signed.summary(meeting)
     if ok:
         _commit_keeping_loaded()
     return render_template(
@@ -421,7 +453,7 @@ def proposals(meeting_id: int):
         proposals=page.items,
         page=page,
         shown=shown,
-        summary=services.summary(meeting),
+        summary=as_signed.summary(meeting),
         plain=PlainForm(),
         tally=TallyForm(),
         labels=LABELS,
@@ -649,7 +681,7 @@ def _proposal_fragment(
 ):
     """The proposal and the summary (out of band). With `commit`, what the answer shows is read
     in the request's transaction, which is committed before rendering."""
-    summary = services.summary(meeting)
+    summary = as_signed.summary(meeting)
     named = None
     if proposal.vote_mode == "named" and proposal.status == "open":
         named = (services.named_tally(proposal), services.recused_ids(meeting, proposal))
@@ -777,10 +809,15 @@ def close_named_vote(meeting_id: int, proposal_id: int):
 @bp.route("/<int:meeting_id>/putuskan-sekaligus", methods=["POST"])
 @require("run_meeting")
 def decide_batch(meeting_id: int):
+    """Many families at once: only from the confirmation page (the GET of this address), whose
+    form sends `confirm=1` and the number it showed; anything else is sent there first."""
     meeting = _meeting(meeting_id)
+    expected = request.form.get("jumlah") or ""
+    if request.form.get("confirm") != "1" or not re.fullmatch(r"[0-9]{1,6}", expected):
+        return redirect(url_for("meetings.confirm_batch", meeting_id=meeting_id))
     if PlainForm().validate_on_submit():
         try:
-            count = services.decide_batch(meeting, user=current_user)
+            count = services.decide_batch(meeting, user=current_user, expected=int(expected))
         except services.MeetingError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -794,9 +831,11 @@ def decide_batch(meeting_id: int):
 @require("view_meetings")
 def decided(meeting_id: int):
     meeting = _meeting(meeting_id)
+    lists, signed = as_signed.decided_lists(meeting)
     return render_template(
         "meetings/decided.html",
         meeting=meeting,
-        lists=services.decided_list(meeting),
+        lists=lists,
+        signed=signed,
         labels=LABELS,
     )

@@ -10,15 +10,18 @@ import collections
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import (
     Boolean,
+    DateTime,
     String,
     bindparam,
     cast,
+    delete,
     func,
     literal_column,
     null,
@@ -36,6 +39,7 @@ from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import (
     PROPOSERS,
     REMOVAL_REASONS,
+    DecisionClaim,
     KabupatenRules,
     Meeting,
     MeetingMove,
@@ -50,7 +54,7 @@ from portal.blueprints.register.validation import (
     parse_identity_number,
 )
 from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.timeutil import local_date, utcnow
 
 
 class MeetingError(ValueError):
@@ -97,6 +101,7 @@ class MeetingData:
     chair_name: str
     notulen_name: str
     period: str
+    bpd_name: str | None = None  # the BPD/LPM chair who signs the berita acara
 
 
 def rules_for(kabupaten_code: str) -> KabupatenRules:
@@ -133,6 +138,8 @@ def create_meeting(village_code: str, data: MeetingData, *, user: Any) -> Meetin
         agenda=(data.agenda or "").strip() or None,
         chair_name=data.chair_name.strip(),
         notulen_name=data.notulen_name.strip(),
+        bpd_name=(data.bpd_name or "").strip() or None,
+        number_year=data.meeting_date.year,
         period=data.period,
         state=states.DRAFT,
         quorum_num=rules.quorum_num,
@@ -141,8 +148,9 @@ def create_meeting(village_code: str, data: MeetingData, *, user: Any) -> Meetin
         majority_den=rules.majority_den,
         created_by=user.id,
     )
+    _check_number_free(meeting)
     db.session.add(meeting)
-    db.session.flush()
+    _flush_number(meeting)
     audit.record(
         "meeting.create",
         object_type="meeting",
@@ -151,6 +159,59 @@ def create_meeting(village_code: str, data: MeetingData, *, user: Any) -> Meetin
         details={"number": meeting.number},
     )
     return meeting
+
+
+def pick_signatories(
+    meeting: Meeting,
+    data: MeetingData,
+    *,
+    chair: str | None = None,
+    notulen: str | None = None,
+    bpd: str | None = None,
+) -> None:
+    """Fill the signatories' names from the participants picked (by id): the berita acara prints
+    a real participant's name under each signature. A blank pick keeps the typed name."""
+    people = {str(p.id): p for p in meeting.participants}
+    for picked, name in ((chair, "chair_name"), (notulen, "notulen_name"), (bpd, "bpd_name")):
+        if not picked:
+            continue
+        if picked not in people:
+            raise MeetingError(_("Pilih peserta musyawarah ini."), name)
+        setattr(data, name, people[picked].name)
+
+
+def _number_taken(meeting: Meeting) -> str:
+    return _(
+        "Nomor berita acara %(number)s sudah dipakai musyawarah lain di desa/kelurahan ini pada "
+        "tahun %(year)d. Gunakan nomor lain.",
+        number=meeting.number,
+        year=meeting.number_year,
+    )
+
+
+def _check_number_free(meeting: Meeting) -> None:
+    """A berita acara number is used once per village and year (the database says so too)."""
+    same = select(Meeting.id).where(
+        Meeting.village_code == meeting.village_code,
+        Meeting.number_year == meeting.number_year,
+        Meeting.number == meeting.number,
+        Meeting.state != states.CANCELLED,
+    )
+    if meeting.id is not None:
+        same = same.where(Meeting.id != meeting.id)
+    with db.session.no_autoflush:  # the changed number is checked before it is written
+        taken = db.session.execute(same).first()
+    if taken:
+        raise MeetingError(_number_taken(meeting), "number")
+
+
+def _flush_number(meeting: Meeting) -> None:
+    """Flush; the unique number raced by another request comes back as the form's message."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise MeetingError(_number_taken(meeting), "number") from error
 
 
 def _plain(value: Any) -> str | None:
@@ -173,12 +234,21 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, version: int, user: A
     changes: dict[str, list[str | None]] = {}
     for name, value in vars(data).items():
         value = value.strip() if isinstance(value, str) else value
+        if name == "bpd_name":
+            value = value or None
         before = getattr(meeting, name)
         if before != value:
             changes[name] = [_plain(before), _plain(value)]
         setattr(meeting, name, value)
+    meeting.number_year = meeting.meeting_date.year
+    _check_number_free(meeting)
     _audit(meeting, "meeting.update", {"changes": changes})
-    _flush_versioned()
+    try:
+        _flush_versioned()
+    except IntegrityError as error:  # the number, taken a moment ago by another request
+        message = _number_taken(meeting)
+        db.session.rollback()
+        raise MeetingError(message, "number") from error
 
 
 def _flush_versioned() -> None:
@@ -191,12 +261,33 @@ def _flush_versioned() -> None:
         ) from error
 
 
+def opening_day(meeting: Meeting) -> tuple[date, date]:
+    """(scheduled date, the date today in the village's zone, WIB/WITA/WIT)."""
+    return meeting.meeting_date, local_date(utcnow(), meeting.village_code)
+
+
+def _dates_phrase(scheduled: date, held: date) -> str:
+    return _(
+        "dijadwalkan %(scheduled)s, dilaksanakan %(held)s",
+        scheduled=format_date(scheduled, "long"),
+        held=format_date(held, "long"),
+    )
+
+
 def move(
-    meeting: Meeting, move_name: str, *, user: Any, note: str | None = None, by_job: bool = False
+    meeting: Meeting,
+    move_name: str,
+    *,
+    user: Any,
+    note: str | None = None,
+    by_job: bool = False,
+    confirm_other_day: bool = False,
 ) -> None:
     """Make a move of the state machine, with its guards; recorded with who and when.
 
-    The lock is made only by the berita acara job (`by_job`), once the signed PDF is stored."""
+    The lock is made only by the berita acara job (`by_job`), once the signed PDF is stored.
+    Opening on another day than scheduled needs `confirm_other_day` (the secretary's explicit
+    confirmation); the audit entry then keeps both dates."""
     if move_name in states.BY_JOB_ONLY and not by_job:
         if move_name == "lock":
             raise MeetingError(_("Musyawarah dikunci dengan membuat berita acara."))
@@ -205,6 +296,7 @@ def move(
         step = states.check_move(meeting.state, move_name, user.role)
     except states.MoveRefused as refused:
         raise MeetingError(refused.message) from refused
+    other_day: dict[str, str] | None = None
     if move_name == "reopen":
         from portal.blueprints.berita_acara.services import generation_pending
 
@@ -222,6 +314,25 @@ def move(
         ).first()
         if busy:
             raise MeetingError(_("Desa/kelurahan ini sudah memiliki musyawarah yang berlangsung."))
+        scheduled, today = opening_day(meeting)
+        if today != scheduled:
+            if not confirm_other_day:
+                raise MeetingError(
+                    _(
+                        "Musyawarah ini dijadwalkan %(scheduled)s, tetapi hari ini %(today)s. "
+                        "Centang konfirmasi bahwa musyawarah dilaksanakan hari ini untuk "
+                        "membukanya; tanggal sebenarnya dicatat di berita acara.",
+                        scheduled=format_date(scheduled, "long"),
+                        today=format_date(today, "long"),
+                    ),
+                    "confirm_other_day",
+                )
+            other_day = {
+                "scheduled": scheduled.isoformat(),
+                "held": today.isoformat(),
+                "note": _dates_phrase(scheduled, today),
+            }
+            note = "; ".join(filter(None, [other_day["note"], note]))
         meeting.opened_at = meeting.opened_at or utcnow()
     if move_name == "decide":
         open_items = count_open(meeting)
@@ -229,7 +340,10 @@ def move(
             raise MeetingError(_("Masih ada %(n)d usulan yang belum diputuskan.", n=open_items))
         # A meeting that never had its quorum decided nothing (DOMAIN: meetings never held).
         _quorum_required(meeting, _("keputusan musyawarah"))
+        _refuse_decided_elsewhere(meeting)
         meeting.decided_at = utcnow()
+    if move_name == "lock":
+        _refuse_decided_elsewhere(meeting)
     db.session.add(
         MeetingMove(
             meeting_id=meeting.id,
@@ -240,7 +354,10 @@ def move(
             note=note,
         )
     )
-    _audit(meeting, f"meeting.{move_name}", {"from": meeting.state, "to": step.target})
+    details: dict[str, Any] = {"from": meeting.state, "to": step.target}
+    if move_name == "open" and other_day:
+        details.update(other_day)
+    _audit(meeting, f"meeting.{move_name}", details)
     meeting.state = step.target
     try:
         _flush_versioned()
@@ -294,6 +411,10 @@ def add_participant(
     else:
         _require_state(meeting, states.EDITABLE_PARTICIPANTS, _("Daftar undangan"))
     data = _clean_participant(data)
+    if walk_in:
+        from portal.blueprints.meetings.corrections import refuse_second_walk_in
+
+        refuse_second_walk_in(meeting, data)
     # Through the relationship, so that a `meeting.participants` already loaded includes it.
     participant = Participant(
         meeting=meeting,
@@ -469,12 +590,228 @@ def _attendance(meeting: Meeting, rows: Any) -> Attendance:
 
 
 def prelist(meeting: Meeting):
-    """The families the meeting decides about: the village's active register."""
-    return select(Household).where(*_on_prelist(meeting.village_code))
+    """The families the meeting decides about: the village's active register, as moved forward
+    by its other locked meetings (a confirmed one has moved the register itself)."""
+    return select(Household).where(
+        *_on_prelist(meeting.village_code, meeting.id, _decided_before(meeting))
+    )
 
 
-def _on_prelist(village_code: Any) -> tuple[Any, ...]:
-    return (Household.village_code == village_code, Household.status == ACTIVE)
+#: "Not decided yet": every other meeting decided so far counts for its list.
+_NOT_YET_DECIDED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _decided_before(meeting: Meeting) -> datetime:
+    return meeting.decided_at or _NOT_YET_DECIDED
+
+
+def _on_prelist(
+    village_code: Any, meeting_id: Any = None, decided_before: Any = None
+) -> tuple[Any, ...]:
+    """The register's active families of the village, less those another meeting of the village
+    removed and that is locked but not yet confirmed (the register does not show it yet).
+    Only meetings decided before this one count, so that a list once decided stays as it was
+    (a later meeting does not change an earlier one's list)."""
+    active = (Household.village_code == village_code, Household.status == ACTIVE)
+    if meeting_id is None:
+        return active
+    other = Meeting.__table__.alias("other")
+    removed_elsewhere = (
+        select(Proposal.household_id)
+        .join(other, other.c.id == Proposal.meeting_id)
+        .where(
+            other.c.village_code == village_code,
+            other.c.id != meeting_id,
+            # Locked only: a decided meeting may still be reopened and decide otherwise (a
+            # contradiction with it is refused at decide and lock, `_refuse_decided_elsewhere`).
+            other.c.state == states.LOCKED,
+            other.c.decided_at < decided_before,
+            Proposal.kind == "keluar",
+            Proposal.accepted.is_(True),
+            Proposal.household_id.is_not(None),
+        )
+    )
+    return (*active, Household.id.not_in(removed_elsewhere))
+
+
+# --- one decision per family per period ----------------------------------------------------
+
+LIVE = (states.IN_SESSION, states.DECIDED, states.LOCKED, states.CONFIRMED)
+
+
+def _decided_elsewhere_message(other: Meeting, count: int = 1) -> str:
+    return _(
+        "%(n)d keluarga sudah diputuskan dalam musyawarah nomor %(number)s tanggal %(date)s "
+        "(periode %(period)s). Satu keluarga hanya diputuskan sekali dalam satu periode; "
+        "musyawarah itu harus dikembalikan camat lebih dulu.",
+        n=count,
+        number=other.number,
+        date=format_date(other.meeting_date, "long"),
+        period=other.period,
+    )
+
+
+def claims_elsewhere(meeting: Meeting, household_ids: list[int]) -> dict[int, Meeting]:
+    """The families among `household_ids` decided by another live meeting of the village and
+    period, with that meeting."""
+    found: dict[int, Meeting] = {}
+    for start in range(0, len(household_ids), 900):
+        rows = db.session.execute(
+            select(DecisionClaim.household_id, Meeting)
+            .join(Meeting, Meeting.id == DecisionClaim.meeting_id)
+            .where(
+                DecisionClaim.village_code == meeting.village_code,
+                DecisionClaim.period == meeting.period,
+                DecisionClaim.household_id.in_(household_ids[start : start + 900]),
+                DecisionClaim.meeting_id != meeting.id,
+                Meeting.state.in_(LIVE),
+            )
+        )
+        found.update({household_id: other for household_id, other in rows})
+    return found
+
+
+def _claim_families(meeting: Meeting, proposals: list[Proposal]) -> None:
+    """Record that the meeting decides these families for its period; refused, with the other
+    meeting named, if another live meeting of the period decided one of them."""
+    ids = [p.household_id for p in proposals if p.household_id is not None]
+    if not ids:
+        return
+    with db.session.no_autoflush:
+        taken = claims_elsewhere(meeting, ids)
+        if taken:
+            other = next(iter(taken.values()))
+            raise MeetingError(_decided_elsewhere_message(other, len(taken)))
+        mine: dict[int, DecisionClaim] = {}
+        stale: list[int] = []
+        for start in range(0, len(ids), 900):
+            for claim in db.session.execute(
+                select(DecisionClaim).where(
+                    DecisionClaim.village_code == meeting.village_code,
+                    DecisionClaim.period == meeting.period,
+                    DecisionClaim.household_id.in_(ids[start : start + 900]),
+                )
+            ).scalars():
+                if claim.meeting_id == meeting.id:
+                    mine[claim.household_id] = claim
+                else:  # a claim left by a meeting no longer live
+                    stale.append(claim.id)
+    if stale:
+        db.session.execute(delete(DecisionClaim).where(DecisionClaim.id.in_(stale)))
+    for proposal in proposals:
+        if proposal.household_id is None:
+            continue
+        claim = mine.get(proposal.household_id)
+        if claim is not None:
+            claim.proposal_id = proposal.id
+            continue
+        db.session.add(
+            DecisionClaim(
+                village_code=meeting.village_code,
+                period=meeting.period,
+                household_id=proposal.household_id,
+                meeting_id=meeting.id,
+                proposal_id=proposal.id,
+            )
+        )
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:  # another meeting claimed a family a moment ago
+        raise MeetingError(
+            _("Keluarga ini baru saja diputuskan dalam musyawarah lain periode ini.")
+        ) from error
+
+
+def _refuse_decided_elsewhere(meeting: Meeting) -> None:
+    """Deciding or locking a meeting whose decided families another live meeting of the period
+    decided too is refused, naming it."""
+    ids = list(
+        db.session.execute(
+            select(Proposal.household_id).where(
+                Proposal.meeting_id == meeting.id,
+                Proposal.status == "decided",
+                Proposal.household_id.is_not(None),
+            )
+        ).scalars()
+    )
+    taken = claims_elsewhere(meeting, ids)
+    if taken:
+        other = next(iter(taken.values()))
+        raise MeetingError(_decided_elsewhere_message(other, len(taken)))
+    # A family this meeting keeps (no proposal: tetap) that another live meeting of the period
+    # removes, or the other way round: one of the two must be returned (or reopened) first.
+    found = contradictions(meeting)
+    if found:
+        other = db.session.get(Meeting, found[0].other_id)
+        raise MeetingError(
+            _decided_elsewhere_message(other, len({c.kk for c in found if c.other_id == other.id}))
+        )
+
+
+@dataclass
+class Contradiction:
+    """A family the meeting decides otherwise than another live meeting of its period."""
+
+    kk: str
+    head_name: str | None
+    outcome: str  # tetap, keluar or perbaikan in this meeting
+    other_id: int
+    other_number: str
+    other_date: date
+    other_outcome: str
+
+
+def contradictions(meeting: Meeting) -> list[Contradiction]:
+    """Families this meeting lists in one category (tetap, keluar, perbaikan) and another
+    decided, locked or confirmed meeting of the same village and period lists in another: what
+    the camat must see before confirming. Each meeting is read as signed once sealed."""
+    from portal.blueprints.meetings import as_signed
+
+    others = (
+        db.session.execute(
+            select(Meeting)
+            .where(
+                Meeting.village_code == meeting.village_code,
+                Meeting.period == meeting.period,
+                Meeting.id != meeting.id,
+                Meeting.state.in_((states.DECIDED, states.LOCKED, states.CONFIRMED)),
+            )
+            .order_by(Meeting.meeting_date, Meeting.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not others:
+        return []
+
+    def outcomes(subject: Meeting) -> dict[str, tuple[str, str | None]]:
+        lists, _signed = as_signed.decided_lists(subject)
+        return {
+            row["kk"]: (category, row.get("head_name"))
+            for category in ("tetap", "keluar", "perbaikan")
+            for row in lists.get(category, [])
+        }
+
+    mine = outcomes(meeting)
+    found = []
+    for other in others:
+        for kk, (their_outcome, _head) in outcomes(other).items():
+            # Kept (tetap, perbaikan) against removed (keluar): a corrected family that another
+            # meeting merely did not discuss stays on the register either way.
+            if kk in mine and (mine[kk][0] == "keluar") != (their_outcome == "keluar"):
+                found.append(
+                    Contradiction(
+                        kk=kk,
+                        head_name=mine[kk][1],
+                        outcome=mine[kk][0],
+                        other_id=other.id,
+                        other_number=other.number,
+                        other_date=other.meeting_date,
+                        other_outcome=their_outcome,
+                    )
+                )
+    return sorted(found, key=lambda c: (c.other_id, c.kk))
 
 
 def add_removal(
@@ -697,6 +1034,18 @@ def _new_proposal(
         raise MeetingError(_("Keluarga ini bukan dari desa/kelurahan musyawarah ini."))
     if household is not None and household.status != ACTIVE:  # not on the prelist
         raise MeetingError(_("Keluarga ini tidak aktif di register."))
+    on_prelist = (
+        household is None
+        or db.session.execute(prelist(meeting).where(Household.id == household.id)).first()
+    )
+    if not on_prelist:  # removed by another locked meeting: it would vanish from the lists
+        raise MeetingError(
+            _("Keluarga ini sudah dikeluarkan oleh musyawarah lain yang sudah dikunci.")
+        )
+    if household is not None:
+        other = claims_elsewhere(meeting, [household.id]).get(household.id)
+        if other is not None:
+            raise MeetingError(_decided_elsewhere_message(other))
     if values.get("proposer") not in PROPOSERS:
         raise MeetingError(_("Pilih siapa yang mengusulkan."), "proposer")
     proposal = Proposal(
@@ -722,6 +1071,10 @@ def withdraw_proposal(meeting: Meeting, proposal: Proposal, *, user: Any) -> Non
         raise MeetingError(_("Usulan yang sudah diputuskan tidak dapat ditarik."))
     if db.session.execute(select(Vote.id).where(Vote.proposal_id == proposal.id)).first():
         raise MeetingError(_("Usulan yang sudah dipilih tidak dapat ditarik."))
+    from portal.blueprints.meetings.corrections import has_corrections
+
+    if has_corrections(proposal):  # the correction stays on the record, with its proposal
+        raise MeetingError(_("Usulan yang keputusannya pernah dikoreksi tidak dapat ditarik."))
     db.session.delete(proposal)
     _audit(meeting, "meeting.proposal_withdraw", {"proposal": proposal.id})
     db.session.flush()
@@ -810,12 +1163,21 @@ def _open_for_decision(meeting: Meeting, proposal: Proposal) -> None:
 
 
 def decide_by_consensus(meeting: Meeting, proposal: Proposal, *, user: Any) -> None:
-    """Musyawarah mufakat: the chair records that all present agree; only while quorum holds."""
+    """Musyawarah mufakat: the chair records that all present agree; only while quorum holds.
+    A recorded objection (`disputed`) means there is no consensus: decided by a vote."""
     _open_for_decision(meeting, proposal)
     if proposal.vote_mode == "named":
         raise MeetingError(_named_vote_under_way())
+    if proposal.disputed:
+        raise MeetingError(
+            _(
+                "Ada keberatan atas usulan ini: mufakat tidak tercapai. Putuskan dengan "
+                "pemungutan suara (hitungan suara atau suara bernama)."
+            )
+        )
     if not attendance(meeting).quorum:
         raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
+    _claim_families(meeting, [proposal])
     _decide(proposal, True, "mufakat", user=user, voters=len(eligible_voters(meeting, proposal)))
     _audit(meeting, "meeting.decide_consensus", {"proposal": proposal.id})
     _flush_versioned()
@@ -847,6 +1209,7 @@ def record_tally(
                 n=voters,
             )
         )
+    _claim_families(meeting, [proposal])
     proposal.votes_yes, proposal.votes_no, proposal.votes_abstain = yes, no, abstain
     _decide(proposal, majority_reached(meeting, yes, voters), "tally", user=user, voters=voters)
     _audit(
@@ -943,6 +1306,7 @@ def close_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None
     if voters == 0:
         raise MeetingError(_("Tidak ada peserta berhak suara yang hadir."))
     _quorum_required(meeting, _("hasil suara"))
+    _claim_families(meeting, [proposal])
     proposal.votes_yes = counts["setuju"]
     proposal.votes_no = counts["tidak_setuju"]
     proposal.votes_abstain = counts["abstain"]
@@ -957,25 +1321,34 @@ def close_named_vote(meeting: Meeting, proposal: Proposal, *, user: Any) -> None
     _flush_versioned()
 
 
-def decide_batch(meeting: Meeting, *, user: Any) -> int:
-    """The undisputed open proposals, agreed by consensus in one act (quorum required)."""
+def batch_candidates(meeting: Meeting):
+    """The proposals a batch decision would decide: open, undisputed, no named vote opened."""
+    return select(Proposal).where(
+        Proposal.meeting_id == meeting.id,
+        Proposal.status == "open",
+        Proposal.disputed.is_(False),
+        Proposal.vote_mode.is_(None),
+    )
+
+
+def decide_batch(meeting: Meeting, *, user: Any, expected: int | None = None) -> int:
+    """The undisputed open proposals, agreed by consensus in one act (quorum required).
+    `expected`: the number the secretary confirmed; refused if the list changed meanwhile."""
     _require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
     if not attendance(meeting).quorum:
         raise MeetingError(_("Kuorum belum tercapai: mufakat tidak dapat dicatat."))
-    items = (
-        db.session.execute(
-            select(Proposal).where(
-                Proposal.meeting_id == meeting.id,
-                Proposal.status == "open",
-                Proposal.disputed.is_(False),
-                Proposal.vote_mode.is_(None),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    items = db.session.execute(batch_candidates(meeting)).scalars().all()
     if not items:
         raise MeetingError(_("Tidak ada usulan tanpa keberatan yang menunggu keputusan."))
+    if expected is not None and expected != len(items):
+        raise MeetingError(
+            _(
+                "Daftar usulan berubah sejak dikonfirmasi (%(confirmed)d, sekarang %(n)d): "
+                "periksa lagi lalu konfirmasi.",
+                confirmed=expected,
+                n=len(items),
+            )
+        )
     # One query for the members of every family in the batch, not one per proposal.
     members: dict[int, set[str]] = {}
     household_ids = [p.household_id for p in items if p.household_id is not None]
@@ -986,6 +1359,7 @@ def decide_batch(meeting: Meeting, *, user: Any) -> int:
             )
         ):
             members.setdefault(household_id, set()).add(nik)
+    _claim_families(meeting, items)
     voters = [p for p in meeting.participants if p.present and p.votes]
     for proposal in items:
         recused = recused_ids(meeting, proposal, members)
@@ -995,6 +1369,13 @@ def decide_batch(meeting: Meeting, *, user: Any) -> int:
     _audit(meeting, "meeting.decide_batch", {"proposals": [p.id for p in items]})
     _flush_versioned()
     return len(items)
+
+
+def corrections(meeting: Meeting) -> list[Any]:
+    """The decisions reopened before the lock, oldest first (`corrections.corrections`)."""
+    from portal.blueprints.meetings.corrections import corrections as listed
+
+    return listed(meeting)
 
 
 # --- what the meeting page shows ----------------------------------------------------------
@@ -1033,7 +1414,13 @@ def _summary_statement():
     families = (
         select(literal_column("'f'"), text, text, text, flag, flag, flag, flag, func.count())
         .select_from(Household)
-        .where(*_on_prelist(bindparam("village")))
+        .where(
+            *_on_prelist(
+                bindparam("village"),
+                bindparam("meeting"),
+                bindparam("decided_before", type_=DateTime(timezone=True)),
+            )
+        )
     )
     proposals = (
         select(
@@ -1073,7 +1460,12 @@ def summary(meeting: Meeting) -> Summary:
     no accepted proposal stays (tetap). The families counted are `prelist(meeting)`'s."""
     families, rows, people = 0, [], []
     for tag, kind, reason, status, accepted, votes, walk_in, present, n in db.session.execute(
-        _summary_statement(), {"village": meeting.village_code, "meeting": meeting.id}
+        _summary_statement(),
+        {
+            "village": meeting.village_code,
+            "meeting": meeting.id,
+            "decided_before": _decided_before(meeting),
+        },
     ):
         if tag == "f":
             families = n
