@@ -121,26 +121,18 @@ def seed_meeting() -> bool:
             start_time=None,
             place="Balai Desa Pasar Ipuh",
             agenda="Verifikasi dan validasi DTSEN periode ini",
-            chair_name="Kepala Desa Pasar Ipuh",
-            notulen_name="Sekretaris Desa Pasar Ipuh",
+            chair_name=CHAIR,
+            notulen_name=NOTULEN,
+            bpd_name=BPD_CHAIR,
             period=date.today().strftime("%Y-%m"),
         ),
         user=secretary,
     )
-    invitees = [
-        ("Kepala Desa Pasar Ipuh", "kepala_desa"),
-        ("Ketua BPD", "bpd_lpm"),
-        ("Ketua RT 001", "rt_rw"),
-        ("Ketua RT 002", "rt_rw"),
-        ("Ketua RW 001", "rt_rw"),
-        ("Tokoh Masyarakat", "tokoh_masyarakat"),
-        ("Tokoh Agama", "tokoh_agama"),
-        ("Ketua PKK", "pkk"),
-        ("Pendamping PKH", "pendamping_pkh"),
-    ]
-    for name, unsur in invitees:
+    for name, unsur, votes, position in DEMO_INVITEES + EXTRA_INVITEES:
         meetings.add_participant(
-            meeting, meetings.ParticipantData(name=name, unsur=unsur), user=secretary
+            meeting,
+            meetings.ParticipantData(name=name, unsur=unsur, votes=votes, position=position),
+            user=secretary,
         )
     meetings.add_participant(
         meeting,
@@ -185,20 +177,30 @@ def seed_meeting() -> bool:
     return True
 
 
+# The people of Pasar Ipuh's meetings (invented): the berita acara prints their names.
+CHAIR, NOTULEN, BPD_CHAIR = "H. Syafrizal", "Rini Marlina", "Darwis Effendi"
 DEMO_INVITEES = (
-    ("Kepala Desa Pasar Ipuh", "kepala_desa", True),
-    ("Ketua BPD", "bpd_lpm", True),
-    ("Ketua RT 001", "rt_rw", True),
-    ("Ketua RT 002", "rt_rw", True),
-    ("Tokoh Masyarakat", "tokoh_masyarakat", True),
-    ("Tokoh Agama", "tokoh_agama", True),
-    ("Pendamping PKH", "pendamping_pkh", False),
+    (CHAIR, "kepala_desa", True, "Kepala Desa"),
+    (BPD_CHAIR, "bpd_lpm", True, "Ketua BPD"),
+    ("Junaidi", "rt_rw", True, "Ketua RT 001"),
+    ("Sumarni", "rt_rw", True, "Ketua RT 002"),
+    ("Bahtiar Lubis", "tokoh_masyarakat", True, None),
+    ("Ustaz Hamdani", "tokoh_agama", True, None),
+    ("Rahmat Hidayat", "pendamping_pkh", False, "Pendamping PKH"),
+    (NOTULEN, "notulen", False, "Sekretaris Desa"),
+)
+EXTRA_INVITEES = (
+    ("Zulkifli", "rt_rw", True, "Ketua RW 001"),
+    ("Yusnidar", "pkk", True, "Ketua PKK"),
 )
 
 
-def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str):
+def _earlier_meeting(
+    secretary: User, *, number: str, days_ago: int, stage: str, held_late: int = 0
+):
     """A past (or running) musdes of Pasar Ipuh taken to `stage`: in_session, decided, locked
-    (also the start of confirmed and returned). Each stage removes its own three families."""
+    (also the start of confirmed and returned). Each stage removes its own three families.
+    `held_late`: held that many days after the day scheduled (its berita acara says so)."""
     from portal.blueprints.meetings import services as meetings
     from portal.blueprints.register.models import Household
 
@@ -212,19 +214,22 @@ def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str)
             start_time=None if stage == "in_session" else _NINE,
             place="Balai Desa Pasar Ipuh",
             agenda="Verifikasi dan validasi DTSEN",
-            chair_name="Kepala Desa Pasar Ipuh",
-            notulen_name="Sekretaris Desa Pasar Ipuh",
+            chair_name=CHAIR,
+            notulen_name=NOTULEN,
+            bpd_name=BPD_CHAIR,
             period=day.strftime("%Y-%m"),
         ),
         user=secretary,
     )
-    for name, unsur, votes in DEMO_INVITEES:
+    for name, unsur, votes, position in DEMO_INVITEES:
         meetings.add_participant(
-            meeting, meetings.ParticipantData(name=name, unsur=unsur, votes=votes), user=secretary
+            meeting,
+            meetings.ParticipantData(name=name, unsur=unsur, votes=votes, position=position),
+            user=secretary,
         )
     db.session.refresh(meeting)
     meetings.move(meeting, "schedule", user=secretary)
-    meetings.move(meeting, "open", user=secretary)
+    meetings.move(meeting, "open", user=secretary, confirm_other_day=True)
     for participant in meeting.participants[: 5 if stage == "in_session" else None]:
         meetings.check_in(meeting, participant, user=secretary)
     offset = {"locked": 3, "decided": 6, "in_session": 9, "confirmed": 12, "returned": 15}[stage]
@@ -259,7 +264,8 @@ def _earlier_meeting(secretary: User, *, number: str, days_ago: int, stage: str)
     if stage != "in_session":
         meetings.move(meeting, "decide", user=secretary)
         # As it happened on the day: opened at nine, decided an hour and a quarter later.
-        opened = datetime.combine(day, time(2, 0), tzinfo=UTC)  # 09:00 WIB
+        held = day + timedelta(days=held_late)
+        opened = datetime.combine(held, time(2, 0), tzinfo=UTC)  # 09:00 WIB
         meeting.opened_at, meeting.decided_at = opened, opened + timedelta(minutes=75)
     db.session.flush()
     return meeting
@@ -288,7 +294,7 @@ def seed_meeting_states() -> list[str]:
     ).scalar_one()
     made = _reviewed_meetings(secretary)
     locked = _earlier_meeting(
-        secretary, number="001/MUSDES-DTSEN/IX/2026", days_ago=61, stage="locked"
+        secretary, number="001/MUSDES-DTSEN/IX/2026", days_ago=61, stage="locked", held_late=2
     )
     ba = _lock(locked, secretary)
     if ba is not None and ba.status == "done":

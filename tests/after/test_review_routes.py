@@ -200,3 +200,57 @@ def test_only_the_village_secretary_creates_the_addendum(client, auth, returned,
     auth.login_as(users["other_sekretaris"])
     assert client.post(f"/konfirmasi/{meeting.id}/adendum").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+def test_the_camat_is_warned_when_held_on_another_day(client, auth, users, register) -> None:
+    """Issue 15: scheduled for 17 December, opened on 3 December (09:12 WIB)."""
+    from datetime import UTC, date, datetime
+
+    meeting, _ = build_locked(
+        users["sekretaris"],
+        register,
+        meeting_date=date(2026, 12, 17),
+        period="2026-12",
+        opened=datetime(2026, 12, 3, 2, 12, tzinfo=UTC),
+    )
+    auth.login_as(users["camat"])
+    body = text_of(client.get(f"/konfirmasi/{meeting.id}"))
+    assert (
+        "Musyawarah tidak dilaksanakan pada tanggal yang dijadwalkan: dijadwalkan "
+        "17 Desember 2026, dilaksanakan 3 Desember 2026." in body
+    )
+    # Held on the 3rd: inside the cycle window (1–14), though scheduled for the 17th.
+    assert "jendela siklus" not in body
+
+
+def test_the_camat_sees_a_family_kept_by_one_meeting_and_removed_by_another(
+    client, auth, users, register, monkeypatch
+) -> None:
+    """Issue 15.2: the first meeting kept a family (no proposal: tetap), a second meeting of the
+    same village and period removed it (records made before the rule refused that: migration
+    0007 keeps them); both reviews name the contradiction."""
+    import json
+    from datetime import timedelta
+
+    from tests.berita_acara.conftest import OPENED
+
+    first, first_ba = build_locked(users["sekretaris"], register, number="011/BA-MD/XI/2026")
+    signed = json.loads(first_ba.canonical)
+    discussed = {row["kk"] for row in signed["rejected"]}
+    kept = next(row for row in signed["families"]["tetap"] if row["kk"] not in discussed)
+    family = next(h for h in register if h.kk == kept["kk"])
+    monkeypatch.setattr(meetings, "_refuse_decided_elsewhere", lambda meeting: None)
+    second, _ = build_locked(
+        users["sekretaris"],
+        [family],
+        number="012/BA-MD/XI/2026",
+        opened=OPENED + timedelta(hours=3),  # the same day, after the first was decided
+    )
+
+    monkeypatch.undo()
+    auth.login_as(users["camat"])
+    for reviewed, other in ((second, first), (first, second)):
+        body = text_of(client.get(f"/konfirmasi/{reviewed.id}"))
+        assert "1 keluarga diputuskan lain dalam musyawarah lain periode ini" in body
+        assert f"di musyawarah {other.number}" in body
+        assert kept["head_name"] in body

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import BeritaAcara
@@ -39,23 +41,53 @@ def _removal(meeting: Meeting, household: Any, reason: str, user: User):
     )
 
 
-def build_decided(user: User, households: list[Any], *, number: str = "005/BA-MD/XI/2026"):
-    """Scheduled → in session → every kind of decision → decided, through the services."""
+#: When build_decided's meeting is opened: 09:00 WIB on its scheduled day (20 November 2026).
+OPENED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def build_decided(
+    user: User,
+    households: list[Any],
+    *,
+    number: str = "005/BA-MD/XI/2026",
+    opened: datetime = OPENED,
+    decided: datetime | None = None,
+    walk_ins: tuple[str, ...] = (),
+    **data: Any,
+):
+    """Scheduled → in session → every kind of decision → decided, through the services. The
+    clock stands at `opened` when the meeting opens and runs on from there (the decisions take
+    seconds) unless `decided` sets the moment of the decision. `walk_ins` come in without an
+    invitation (with a vote) once the meeting is open; `data` overrides meeting_data."""
+    with time_machine.travel(opened, tick=True):
+        meeting = _decide(user, households, number, walk_ins, data)
+        if decided is None:
+            services.move(meeting, "decide", user=user)
+    if decided is not None:
+        with time_machine.travel(decided, tick=False):
+            services.move(meeting, "decide", user=user)
+    db.session.commit()
+    return meeting
+
+
+def _decide(
+    user: User, households: list[Any], number: str, walk_ins: tuple[str, ...], data: dict[str, Any]
+) -> Meeting:
     village = households[0].village_code if households else DESA_PASAR_IPUH
-    meeting = services.create_meeting(village, meeting_data(number=number), user=user)
+    meeting = services.create_meeting(village, meeting_data(number=number, **data), user=user)
     invite(meeting, "Suharto", user=user, unsur="kepala_desa")
     invite(meeting, "Bu Ketua BPD", user=user, unsur="bpd_lpm")
     invite(meeting, "Pak Tokoh", user=user, unsur="tokoh_masyarakat")
     invite(meeting, "Pendamping PKH", user=user, unsur="pendamping_pkh", votes=False)
     services.move(meeting, "schedule", user=user)
-    services.move(meeting, "open", user=user)
+    services.move(meeting, "open", user=user, confirm_other_day=True)
     for participant in list(meeting.participants):
         services.check_in(meeting, participant, user=user)
+    for name in walk_ins:
+        invite(meeting, name, user=user, walk_in=True)
     dead = _removal(meeting, households[0], "meninggal", user)
     services.decide_by_consensus(meeting, dead, user=user)
     if len(households) < 4:  # a small village: one decision is enough
-        services.move(meeting, "decide", user=user)
-        db.session.commit()
         return meeting
     rich = _removal(meeting, households[1], "sudah_mampu", user)
     services.record_tally(meeting, rich, yes=2, no=1, abstain=0, user=user)
@@ -88,8 +120,6 @@ def build_decided(user: User, households: list[Any], *, number: str = "005/BA-MD
     services.decide_by_consensus(meeting, new, user=user)
     refused = _removal(meeting, households[3], "pindah", user)
     services.record_tally(meeting, refused, yes=1, no=2, abstain=0, user=user)
-    services.move(meeting, "decide", user=user)
-    db.session.commit()
     return meeting
 
 

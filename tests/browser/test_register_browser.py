@@ -32,7 +32,7 @@ def test_admin_imports_a_prelist_and_the_secretary_finds_a_family(
     make_user("sekretaris", DESA_PASAR_IPUH, username="sekdes.uji")
 
     _login(desktop, live_server, "admin.uji")
-    desktop.get_by_role("link", name="Impor").click()
+    desktop.get_by_role("link", name="Impor", exact=True).click()
     desktop.get_by_label("Wilayah tujuan").select_option(DESA_PASAR_IPUH)
     desktop.get_by_label("Berkas ekspor register").set_input_files(str(path))
     desktop.get_by_role("button", name="Unggah dan periksa").click()
@@ -44,7 +44,7 @@ def test_admin_imports_a_prelist_and_the_secretary_finds_a_family(
     expect(desktop.get_by_role("heading", name="Hasil impor")).to_be_visible()
 
     _login(phone, live_server, "sekdes.uji")
-    phone.get_by_role("link", name="Keluarga").click()
+    phone.get_by_role("link", name="Keluarga", exact=True).click()
     total = phone.locator("#jumlah-keluarga").text_content()
     assert "keluarga" in total
     phone.evaluate("window.__marker = 1")

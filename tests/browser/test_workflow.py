@@ -73,7 +73,7 @@ def _prelist(tmp_path: Path) -> Path:
 
 
 def admin_imports_the_prelist(page: Page, path: Path) -> None:
-    page.get_by_role("link", name="Impor").click()
+    page.get_by_role("link", name="Impor", exact=True).click()
     page.get_by_label("Wilayah tujuan").select_option(DESA_PASAR_IPUH)
     page.get_by_label("Berkas ekspor register").set_input_files(str(path))
     page.get_by_role("button", name="Unggah dan periksa").click()
@@ -268,6 +268,9 @@ def secretary_decides(page: Page, made: dict[str, tuple[str, str]]) -> None:
 
     # The rest at once.
     page.get_by_role("button", name="Putuskan semua usulan tanpa keberatan (mufakat)").click()
+    # Many families at once: a page says how many first (issue 15.5).
+    expect(page.get_by_text("Keputusan ini menetapkan 2 keluarga sekaligus.")).to_be_visible()
+    page.get_by_role("button", name="Ya, putuskan 2 keluarga").click()
     expect(_flash(page)).to_contain_text("2 usulan tanpa keberatan diputuskan secara mufakat.")
     expect(summary).to_contain_text("5/5 usulan diputuskan")
     for key in ("perbaikan", "baru"):
@@ -518,7 +521,7 @@ def build_in_session(
             meeting, services.ParticipantData(name=name, unsur=unsur, votes=votes), user=user
         )
     services.move(meeting, "schedule", user=user)
-    services.move(meeting, "open", user=user)
+    services.move(meeting, "open", user=user, confirm_other_day=True)
     if present:
         for participant in list(meeting.participants):
             services.check_in(meeting, participant, user=user)

@@ -37,8 +37,9 @@ def test_the_confirm_route_emails_the_operators_with_an_address(
     auth.login_as(users["camat"])
     response = client.post(f"/konfirmasi/{meeting.id}/konfirmasi", data={"note": ""})
     assert response.status_code == 302
-    assert [m["To"] for m in smtp.sent] == ["operator@example.test"]  # the kecamatan one has none
-    message = smtp.sent[0]
+    # The operators (the kecamatan one has no address) and the village's secretary.
+    assert sorted(m["To"] for m in smtp.sent) == ["operator@example.test", "sekdes@example.test"]
+    message = next(m for m in smtp.sent if m["To"] == "operator@example.test")
     assert meeting.number in message["Subject"] and "Pasar Ipuh" in message["Subject"]
     body = message.get_content()
     assert f"https://portal.example.test/entri/{meeting.id}" in body
@@ -51,7 +52,7 @@ def test_the_confirm_route_emails_the_operators_with_an_address(
             select(Notification.id).where(Notification.kind == "meeting_confirmed")
         ).scalars()
     )
-    assert mail.send(ids) == 0 and len(smtp.sent) == 1
+    assert mail.send(ids) == 0 and len(smtp.sent) == 2
 
 
 def test_the_lock_emails_the_camat(smtp, users, register) -> None:

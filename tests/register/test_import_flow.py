@@ -270,7 +270,7 @@ def test_changed_field_recorded_with_before_and_after(sekretaris, importer, rows
     assert updated.before == {"alamat": old, "rt": old_rt}
     assert updated.after == {"alamat": "Jl. Pahlawan No. 45", "rt": "014"}
     page = text_of(importer.client.get(f"/keluarga/{family.id}"))
-    assert f"alamat: {old} → Jl. Pahlawan No. 45" in page
+    assert f"Alamat: {old} → Jl. Pahlawan No. 45" in page
 
 
 def test_member_changes_are_traced(sekretaris, importer, rows):

@@ -1,6 +1,6 @@
 """The decided list as canonical JSON: the bytes whose SHA-256 the berita acara carries.
 
-Format `portal-musyawarah/berita-acara/1` (the README repeats it so anyone can recompute):
+Format `portal-musyawarah/berita-acara/2` (the README repeats it so anyone can recompute):
 
 - UTF-8 JSON, keys sorted, no insignificant whitespace (`separators=(",", ":")`), non-ASCII
   characters written as themselves (`ensure_ascii=False`), no trailing newline.
@@ -15,6 +15,16 @@ present_voters, present, quorum_required, quorum_met, participants), `families` 
 baru, perbaikan), `rejected` (proposals the meeting did not accept: the family stays) and
 `counts` (per category, keluar per reason). Each decided family carries `decision`: method
 (mufakat, tally, named, batch), yes/no/abstain and the voters present at the decision.
+
+Format 2 adds what really happened (issue 15); `date` and `start_time` stay the SCHEDULED date
+and time. `meeting` gains `scheduled_date` (= `date`), `held_date` (the date the meeting was
+opened), `opened_at` and `closed_at` (the times of the "open" and "decide" moves), `closed_date`
+(the date of the decision: another day than `held_date` when the meeting ran past midnight) and
+`time_zone` (WIB, WITA or WIT): all in the region's zone, from the UTC moments stored; and `bpd`
+(the BPD/LPM chair who signs, null when not chosen). `attendance` gains `present_invited_voters`
+(invited voters present: the quorum counts only them) and `present_walk_ins` (present without an
+invitation). Documents stored in format 1 stay valid and readable: readers use `.get()` for
+every key format 2 added.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import hashlib
 import json
 from typing import Any
 
-FORMAT = "portal-musyawarah/berita-acara/1"
+FORMAT = "portal-musyawarah/berita-acara/2"
 
 
 def canonical_bytes(document: dict[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.blueprints.berita_acara import wording
 from portal.blueprints.berita_acara.canonical import FORMAT
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings.models import Meeting, Participant, Proposal
@@ -36,7 +37,37 @@ def _decision(proposal: Proposal) -> dict[str, Any]:
         "no": proposal.votes_no,
         "abstain": proposal.votes_abstain,
         "voters": proposal.voters_present,
+        # "Ada keberatan": decided by a vote, never by consensus (format 2).
+        "objection": bool(proposal.disputed),
     }
+
+
+def _corrections(meeting: Meeting) -> list[dict[str, Any]]:
+    """Decisions reopened with a reason before the lock, oldest first (format 2): the minutes
+    state them. The earlier decision as it was; the moment in the region's zone."""
+    rows = []
+    for row in meetings.corrections(meeting):
+        proposal, earlier = row.proposal, row.earlier or {}
+        household = proposal.household
+        members = (proposal.details or {}).get("members") or [{}]
+        at = wording.local_time(row.created_at, meeting.village_code)
+        rows.append(
+            {
+                "kind": proposal.kind,
+                "kk": household.kk if household else (proposal.details or {}).get("kk"),
+                "head_name": _head(household)[1] if household else members[0].get("name"),
+                "reason": row.reason,
+                "at": at.strftime("%Y-%m-%d %H:%M") if at else None,
+                "earlier": {
+                    "accepted": earlier.get("accepted"),
+                    "method": earlier.get("method"),
+                    "yes": earlier.get("votes_yes"),
+                    "no": earlier.get("votes_no"),
+                    "abstain": earlier.get("votes_abstain"),
+                },
+            }
+        )
+    return rows
 
 
 def _head(household: Household) -> tuple[str | None, str | None]:
@@ -61,6 +92,21 @@ def _member(member: dict[str, Any]) -> dict[str, Any]:
         "nik": member.get("nik"),
         "name": member.get("name"),
         "relation": member.get("relation"),
+    }
+
+
+def held(meeting: Meeting) -> dict[str, Any]:
+    """When the meeting was really held, in the region's zone: the date it was opened, the
+    opening and closing (decision) times, and the date it closed when that is another day."""
+    zone = meeting.village_code
+    opened = wording.local_time(meeting.opened_at, zone)
+    closed = wording.local_time(meeting.decided_at, zone)
+    return {
+        "held_date": opened.date().isoformat() if opened else None,
+        "opened_at": opened.strftime("%H:%M") if opened else None,
+        "closed_at": closed.strftime("%H:%M") if closed else None,
+        "closed_date": closed.date().isoformat() if closed else None,
+        "time_zone": wording.time_zone(zone),
     }
 
 
@@ -172,12 +218,15 @@ def build(meeting: Meeting, *, camat_block: bool) -> dict[str, Any]:
             "kabupaten_code": meeting.village_code[:4],
             "kabupaten_name": names["kabupaten"],
             "province_name": names["province"],
-            "date": meeting.meeting_date.isoformat(),
+            "date": meeting.meeting_date.isoformat(),  # the scheduled date
+            "scheduled_date": meeting.meeting_date.isoformat(),
+            **held(meeting),
             "start_time": meeting.start_time.strftime("%H:%M") if meeting.start_time else None,
             "place": meeting.place,
             "agenda": meeting.agenda,
             "chair": meeting.chair_name,
             "notulen": meeting.notulen_name,
+            "bpd": meeting.bpd_name,
             "period": meeting.period,
             "rules": {
                 "quorum": f"{meeting.quorum_num}/{meeting.quorum_den}",
@@ -188,6 +237,8 @@ def build(meeting: Meeting, *, camat_block: bool) -> dict[str, Any]:
         "attendance": {
             "invited_voters": state.invited_voters,
             "present_voters": state.present_voters,
+            "present_invited_voters": state.present_invited_voters,
+            "present_walk_ins": sum(1 for p in participants if p.walk_in and p.present),
             "present": state.present,
             "quorum_required": state.quorum_needed,
             "quorum_met": state.quorum,
@@ -205,6 +256,7 @@ def build(meeting: Meeting, *, camat_block: bool) -> dict[str, Any]:
         },
         "families": families,
         "rejected": rejected,
+        "corrections": _corrections(meeting),
         "counts": {
             "families": sum(len(families[k]) for k in ("tetap", "keluar", "perbaikan")),
             "tetap": len(families["tetap"]),

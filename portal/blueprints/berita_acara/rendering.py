@@ -76,6 +76,7 @@ from weasyprint.urls import URLFetcher
 
 from portal.blueprints.berita_acara import wording
 from portal.blueprints.berita_acara.canonical import short_hash
+from portal.blueprints.berita_acara.signing import CAMAT_SLOT
 
 log = logging.getLogger(__name__)
 
@@ -403,6 +404,7 @@ def decision_words() -> dict[str, str]:
         "batch": _("Sekaligus %(votes)s"),
         "batch_plain": _("Sekaligus"),
         "tally": _("Suara %(votes)s"),
+        "objection": _("ada keberatan"),
     }
 
 
@@ -418,11 +420,34 @@ def decision_text(decision: dict[str, Any] | None, words: dict[str, str] | None 
         decision.get("abstain") or 0,
     )
     if method == "mufakat":
-        return words["mufakat"]
-    if method == "batch" and not (yes or no or abstain):
-        return words["batch_plain"]
-    template = words.get(method or "", words["tally"])
-    return template % {"votes": f"{yes}/{no}/{abstain}"}
+        text = words["mufakat"]
+    elif method == "batch" and not (yes or no or abstain):
+        text = words["batch_plain"]
+    else:
+        text = words.get(method or "", words["tally"]) % {"votes": f"{yes}/{no}/{abstain}"}
+    return f"{text} · {words['objection']}" if decision.get("objection") else text
+
+
+def corrections_text(document: dict[str, Any]) -> list[str]:
+    """The minutes' lines for decisions reopened before the lock (format 2 documents)."""
+    words = decision_words()
+    lines = []
+    for row in document.get("corrections") or []:
+        earlier = row.get("earlier") or {}
+        outcome = _("diterima") if earlier.get("accepted") else _("ditolak")
+        lines.append(
+            _(
+                "%(head)s (No. KK %(kk)s): keputusan semula %(outcome)s (%(how)s) dibuka kembali "
+                "pada %(at)s dengan alasan: %(reason)s.",
+                head=row.get("head_name") or "—",
+                kk=row.get("kk") or "—",
+                outcome=outcome,
+                how=decision_text(earlier, words),
+                at=(row.get("at") or "").replace(":", "."),
+                reason=row.get("reason") or "—",
+            )
+        )
+    return lines
 
 
 def _rt_rw(family: dict[str, Any]) -> str:
@@ -674,6 +699,46 @@ def _first_present(participants: list[dict[str, Any]], unsur: set[str], count: i
     return found[:count]
 
 
+def _time_phrase(m: dict[str, Any], day: date | None, tz: str) -> str | None:
+    """ "pukul 09.12 sampai dengan pukul 11.40 WIB" from the real opening and closing times
+    (format 2); "pukul 09.00 WIB sampai dengan selesai" from the scheduled start (format 1)."""
+    start, end = wording.clock(m.get("opened_at")), wording.clock(m.get("closed_at"))
+    if start and end:
+        closed_on = _parse_date(m.get("closed_date"))
+        if closed_on and day and closed_on != day:
+            return _(
+                "pukul %(start)s %(tz)s sampai dengan tanggal %(date)s pukul %(end)s %(tz)s",
+                start=start,
+                end=end,
+                tz=tz,
+                date=wording.long_date(closed_on),
+            )
+        return _("pukul %(start)s sampai dengan pukul %(end)s %(tz)s", start=start, end=end, tz=tz)
+    if start:
+        return _("pukul %(time)s %(tz)s", time=start, tz=tz)
+    if m.get("start_time"):
+        return _(
+            "pukul %(time)s %(tz)s sampai dengan selesai",
+            time=wording.clock(m.get("start_time")),
+            tz=tz,
+        )
+    return None
+
+
+def _attendance(att: dict[str, Any], participants: list[dict[str, Any]]) -> dict[str, Any]:
+    """The attendance with invited voters and walk-ins apart (format 1 documents lack the
+    counts format 2 stores: they are counted from the participants, as the quorum is)."""
+    invited_present = att.get("present_invited_voters")
+    if invited_present is None:
+        invited_present = sum(
+            1 for p in participants if p.get("votes") and p.get("present") and not p.get("walk_in")
+        )
+    walk_ins = att.get("present_walk_ins")
+    if walk_ins is None:
+        walk_ins = sum(1 for p in participants if p.get("walk_in") and p.get("present"))
+    return {**att, "present_invited_voters": invited_present, "present_walk_ins": walk_ins}
+
+
 def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: bool) -> dict:
     """Everything the templates need, computed once in the parent."""
     unsur_labels, reason_labels = _labels()
@@ -688,14 +753,17 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
         if desa
         else _("Musyawarah Kelurahan %(name)s", name=village)
     )
-    day = _parse_date(m.get("date"))
+    scheduled = _parse_date(m.get("scheduled_date") or m.get("date"))
+    # Format 2 states when the meeting was really opened; format 1 only had the scheduled date.
+    held_on = _parse_date(m.get("held_date"))
+    day = held_on or scheduled
     kab_code = m.get("kabupaten_code") or (m.get("village_code") or "")[:4]
     participants = att.get("participants") or []
 
     def person(p: dict[str, Any] | None, title: str, subtitle: str | None = None) -> dict:
         return {"title": title, "subtitle": subtitle, "name": (p or {}).get("name")}
 
-    bpd = _first_present(participants, {"bpd_lpm"}, 1)
+    bpd = [{"name": m["bpd"]}] if m.get("bpd") else _first_present(participants, {"bpd_lpm"}, 1)
     bpd_title = (bpd[0].get("position") if bpd else None) or (
         _("Ketua BPD %(name)s", name=village) if desa else _("Ketua LPM %(name)s", name=village)
     )
@@ -727,6 +795,8 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
             "title": _("Mengetahui,"),
             "subtitle": _("Camat %(name)s", name=m.get("kecamatan_name") or ""),
             "name": None,
+            # The camat's confirmation stamps this box (`signing.CAMAT_SLOT`).
+            "slot": f"{verify_url}#{CAMAT_SLOT}",
         }
 
     by_reason = counts.get("keluar_by_reason") or {}
@@ -774,6 +844,7 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
             }
         )
     when = wording.date_in_words(day) if day else None
+    tz = m.get("time_zone") or wording.time_zone(m.get("village_code") or "")
     return {
         "draft": draft,
         "number": m.get("number") or "",
@@ -793,7 +864,18 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
         "when": when,
         "date_long": wording.long_date(day) if day else _dash(m.get("date")),
         "time": wording.clock(m.get("start_time")),
-        "tz": wording.time_zone(m.get("village_code") or ""),
+        "time_phrase": _time_phrase(m, day, tz),
+        "other_day": (
+            _(
+                "Musyawarah ini dijadwalkan pada tanggal %(scheduled)s dan dilaksanakan pada "
+                "tanggal %(held)s.",
+                scheduled=wording.long_date(scheduled),
+                held=wording.long_date(held_on),
+            )
+            if scheduled and held_on and scheduled != held_on
+            else None
+        ),
+        "tz": tz,
         "place": _dash(m.get("place")),
         "kecamatan": m.get("kecamatan_name") or "",
         "kabupaten": wording.kabupaten_phrase(m.get("kabupaten_name"), kab_code),
@@ -804,13 +886,20 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
         "chair": _dash(m.get("chair")),
         "notulen": _dash(m.get("notulen")),
         "rules": m.get("rules") or {},
-        "att": att,
+        "att": _attendance(att, participants),
         "participants_total": len(participants),
         "summary": [
             {"no": no_, "label": label, "lampiran": lamp, "count": _num(n), "cls": cls}
             for no_, label, lamp, n, cls in summary
         ],
         "families_total": _num(counts.get("families", 0)),
+        "objections": sum(
+            1
+            for rows in (*(doc.get("families") or {}).values(), doc.get("rejected") or [])
+            for row in rows
+            if (row.get("decision") or {}).get("objection")
+        ),
+        "corrections": corrections_text(doc),
         "sha256": sha256,
         "short_hash": short_hash(sha256),
         "verify_url": verify_url,

@@ -31,6 +31,19 @@ from flask import current_app
 T = TypeVar("T")
 KEY_FILE = "signing-key.pem"
 CERT_FILE = "signing-cert.pem"
+#: The fragment of the link that marks the camat's box on the berita acara ("Mengetahui, Camat"):
+#: the confirmation's visible signature goes exactly there.
+CAMAT_SLOT = "konfirmasi-camat"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A visible signature: its lines of text, drawn in a box of a page (PDF points, origin at
+    the bottom left)."""
+
+    lines: tuple[str, ...]
+    page: int
+    box: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -168,13 +181,27 @@ def _outside_event_loop(function: Callable[..., T], *args: Any) -> T:
 
 
 def sign_pdf(
-    pdf: bytes, identity: Identity, *, field_name: str, reason: str, location: str
+    pdf: bytes,
+    identity: Identity,
+    *,
+    field_name: str,
+    reason: str,
+    location: str,
+    stamp: Stamp | None = None,
 ) -> bytes:
-    """A PAdES (B-B) signature over the whole file, as an incremental update."""
-    return _outside_event_loop(_sign_pdf, pdf, identity, field_name, reason, location)
+    """A PAdES (B-B) signature over the whole file, as an incremental update; with `stamp`, a
+    visible one (the signature field's appearance shows the stamp's text)."""
+    return _outside_event_loop(_sign_pdf, pdf, identity, field_name, reason, location, stamp)
 
 
-def _sign_pdf(pdf: bytes, identity: Identity, field_name: str, reason: str, location: str):
+def _sign_pdf(
+    pdf: bytes,
+    identity: Identity,
+    field_name: str,
+    reason: str,
+    location: str,
+    stamp: Stamp | None,
+):
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -186,8 +213,70 @@ def _sign_pdf(pdf: bytes, identity: Identity, field_name: str, reason: str, loca
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    output = signers.sign_pdf(writer, metadata, signer=identity.signer)
+    if stamp is None:
+        output = signers.sign_pdf(writer, metadata, signer=identity.signer)
+        return output.getvalue()
+    pdf_signer = signers.PdfSigner(
+        metadata,
+        signer=identity.signer,
+        stamp_style=_stamp_style(),
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=field_name, on_page=stamp.page, box=stamp.box
+        ),
+    )
+    # The text goes in as a parameter, not as the template: a "%" in a name stays a "%".
+    output = pdf_signer.sign_pdf(writer, appearance_text_params={"text": "\n".join(stamp.lines)})
     return output.getvalue()
+
+
+def _stamp_style() -> Any:
+    from pyhanko.pdf_utils import content, layout
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(
+        stamp_text="%(text)s",
+        text_box_style=TextBoxStyle(font_size=9, leading=11),
+        border_width=1,
+        # White, opaque: the stamp covers the empty name and NIP lines printed beneath it.
+        background=content.RawContent(
+            b"1 g 0 0 10 10 re f", box=layout.BoxConstraints(width=10, height=10)
+        ),
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0),
+            inner_content_scaling=layout.InnerScaling.STRETCH_FILL,
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(3),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+def camat_slot(pdf: bytes) -> tuple[int, tuple[float, float, float, float]] | None:
+    """Where the berita acara keeps the camat's box: the page (0-based) and rectangle of the link
+    whose address ends in `#konfirmasi-camat`. None for a PDF without one (made before the box
+    was marked)."""
+    import pikepdf
+
+    suffix = "#" + CAMAT_SLOT
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            for number, page in enumerate(document.pages):
+                for annotation in page.obj.get("/Annots") or []:
+                    action = annotation.get("/A")
+                    uri = action.get("/URI") if action is not None else None
+                    if uri is not None and str(uri).endswith(suffix):
+                        x1, y1, x2, y2 = (float(v) for v in annotation.Rect)
+                        return number, (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+    except Exception:  # an unreadable file has no box; the caller signs without a stamp
+        return None
+    return None
 
 
 @dataclass

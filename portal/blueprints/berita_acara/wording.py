@@ -7,9 +7,12 @@ around them go through gettext in the templates.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from num2words import num2words
+
+from portal.timeutil import as_utc
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = (
@@ -42,6 +45,24 @@ def time_zone(region_code: str) -> str:
     if province[:1] in _WIT_FIRST_DIGITS:
         return "WIT"
     return "WIB"
+
+
+#: The IANA zone of each label (no daylight saving in Indonesia).
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def zone_info(region_code: str) -> ZoneInfo:
+    """The region's zone as a ZoneInfo: Asia/Jakarta (UTC+7), Asia/Makassar (+8), Asia/Jayapura
+    (+9)."""
+    return ZoneInfo(ZONES[time_zone(region_code)])
+
+
+def local_time(moment: datetime | None, region_code: str) -> datetime | None:
+    """A stored (UTC, aware or naive) moment in the region's zone: 16:30 UTC on 31 December is
+    23:30 WIB the same day but 00:30 WITA on 1 January."""
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(zone_info(region_code))
 
 
 def words(number: int) -> str:

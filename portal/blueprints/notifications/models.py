@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-KINDS = ("ba_locked", "meeting_returned", "meeting_confirmed")
+KINDS = ("ba_locked", "meeting_returned", "meeting_confirmed", "meeting_confirmed_village")
 
 
 class Notification(db.Model):

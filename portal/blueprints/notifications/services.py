@@ -1,8 +1,8 @@
 """Who is told what, in the portal and by email.
 
 The camat when a berita acara is locked in their kecamatan, the village's secretary when the
-camat returns a meeting, the operators when it is confirmed. A notification row is written in
-the caller's transaction; emails are sent by a background job after the commit
+camat returns or confirms a meeting, the operators when it is confirmed. A notification row is
+written in the caller's transaction; emails are sent by a background job after the commit
 (`send_queued_emails`), only when SMTP is configured, and a failing mail server never breaks the
 request or the job.
 """
@@ -63,6 +63,11 @@ def notify_meeting_confirmed(meeting: Meeting) -> list[Notification]:
     return _notify("meeting_confirmed", meeting, OPERATOR)
 
 
+def notify_meeting_confirmed_to_village(meeting: Meeting, camat: Any) -> list[Notification]:
+    """The village's secretary: the camat confirmed (and countersigned) their berita acara."""
+    return _notify("meeting_confirmed_village", meeting, SEKRETARIS, camat=camat.full_name)
+
+
 def message(notification: Notification) -> str:
     """The notification's text in the reader's language."""
     params = notification.params or {}
@@ -79,6 +84,14 @@ def message(notification: Notification) -> str:
             number=number,
             village=village,
             note=params.get("note") or "",
+        )
+    if notification.kind == "meeting_confirmed_village":
+        return _(
+            "Berita acara %(number)s (%(village)s) dikonfirmasi dan ditandatangani secara "
+            "elektronik oleh camat %(camat)s.",
+            number=number,
+            village=village,
+            camat=params.get("camat") or "",
         )
     return _(
         "Musyawarah %(number)s (%(village)s) dikonfirmasi camat: keputusannya siap dientri "

@@ -106,7 +106,12 @@ def confirm(meeting_id: int):
         return redirect(url_for("review.show", meeting_id=meeting_id))
     db.session.commit()
     send_queued_emails()
-    flash(_("Musyawarah dikonfirmasi. Register desa sudah diperbarui dan operator diberi tahu."))
+    flash(
+        _(
+            "Musyawarah dikonfirmasi. Register desa sudah diperbarui; sekretaris desa dan "
+            "operator diberi tahu."
+        )
+    )
     return redirect(url_for("review.show", meeting_id=meeting_id))
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
 from portal.access import in_scope
-from portal.blueprints.berita_acara import canonical, signing
+from portal.blueprints.berita_acara import canonical, signing, wording
 from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings import services as meetings
@@ -26,6 +27,7 @@ from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.register.from_meeting import RegisterConflict, apply_meeting
 from portal.blueprints.review.models import CONFIRMED, RETURNED, MeetingReview
 from portal.extensions import db
+from portal.timeutil import local_date, utcnow
 
 NOTE_MAX = 2000
 
@@ -113,6 +115,7 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
             name=user.full_name,
         ),
         location=document["meeting"]["kecamatan_name"],
+        stamp=camat_stamp(ba.pdf, meeting, user),
     )
     ba_services.remember_certificate(identity)
     review = MeetingReview(
@@ -140,8 +143,34 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
         },
     )
     notify("notify_meeting_confirmed", meeting)
+    notify("notify_meeting_confirmed_to_village", meeting, user)
     db.session.flush()
     return review
+
+
+def camat_stamp(pdf: bytes, meeting: Meeting, user: Any) -> signing.Stamp | None:
+    """The camat's visible confirmation in the "Mengetahui, Camat" box of the berita acara: the
+    name, the date and time in the region's zone, signed electronically. The portal keeps no
+    NIP, so the printed NIP line stays as it is. A PDF without the box (made before it was
+    marked, or without the camat block) gets the signature without a stamp."""
+    slot = signing.camat_slot(pdf)
+    if slot is None:
+        return None
+    page, box = slot
+    now = wording.local_time(utcnow(), meeting.village_code)
+    # The berita acara is an Indonesian document whatever language the camat reads the portal in.
+    with force_locale("id"):
+        lines = (
+            _("Ditandatangani secara elektronik oleh"),
+            user.full_name,
+            _(
+                "pada %(date)s pukul %(time)s %(tz)s",
+                date=wording.long_date(now.date()),
+                time=now.strftime("%H.%M"),
+                tz=wording.time_zone(meeting.village_code),
+            ),
+        )
+    return signing.Stamp(lines=lines, page=page, box=box)
 
 
 def return_meeting(meeting: Meeting, *, user: Any, note: str | None) -> MeetingReview:
@@ -196,10 +225,7 @@ def addendum_of(meeting_id: int) -> Meeting | None:
 def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
     """A draft meeting that corrects a returned one: its details, invitees and proposals copied
     (the proposals open again, to be decided anew); the secretary edits it like any draft."""
-    from datetime import timedelta
-
     from portal.blueprints.meetings.models import Proposal
-    from portal.timeutil import utcnow
 
     if returned.state != states.RETURNED:
         raise ReviewError(
@@ -215,12 +241,13 @@ def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
         agenda += " " + _("Catatan camat: %(note)s", note=review.note)
     data = meetings.MeetingData(
         number=f"{returned.number}/ADENDUM"[:60],
-        meeting_date=(utcnow() + timedelta(hours=7)).date(),
+        meeting_date=local_date(utcnow(), returned.village_code),
         start_time=returned.start_time,
         place=returned.place,
         agenda=agenda,
         chair_name=returned.chair_name,
         notulen_name=returned.notulen_name,
+        bpd_name=returned.bpd_name,
         period=returned.period,
     )
     try:

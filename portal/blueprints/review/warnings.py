@@ -8,10 +8,12 @@ thresholds are here, in one place, with the reason for each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -22,7 +24,7 @@ from portal.blueprints.meetings.models import Meeting, Participant
 from portal.blueprints.regions.models import Region
 from portal.extensions import db
 from portal.personal_data import mask_id
-from portal.timeutil import as_utc
+from portal.timeutil import as_utc, local_date
 
 # Quorum "barely" held: at most this many voters above the minimum.
 QUORUM_MARGIN = 1
@@ -33,6 +35,9 @@ MIN_MEETING = timedelta(minutes=15)
 PER_PROPOSAL = timedelta(seconds=20)
 # Attending two meetings whose start times are closer than this is not possible.
 SAME_HOUR = timedelta(minutes=60)
+
+
+CATEGORY_LABELS = {"tetap": _l("tetap"), "keluar": _l("keluar"), "perbaikan": _l("perbaikan")}
 
 
 @dataclass
@@ -46,7 +51,15 @@ def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> 
     found: list[Warning] = []
     attendance = document["attendance"]
     counts = document["counts"]
-    present, needed = attendance["present_voters"], attendance["quorum_required"]
+    # The quorum counts invited voters only (format 1 documents: counted from the participants).
+    present = attendance.get("present_invited_voters")
+    if present is None:
+        present = sum(
+            1
+            for p in attendance["participants"]
+            if p["votes"] and p["present"] and not p["walk_in"]
+        )
+    needed = attendance["quorum_required"]
     if present - needed <= QUORUM_MARGIN:
         found.append(
             Warning(
@@ -72,8 +85,21 @@ def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> 
                 ),
             )
         )
+    held = _held_date(meeting)
+    if held is not None and held != meeting.meeting_date:
+        found.append(
+            Warning(
+                "other_day",
+                _(
+                    "Musyawarah tidak dilaksanakan pada tanggal yang dijadwalkan: dijadwalkan "
+                    "%(scheduled)s, dilaksanakan %(held)s.",
+                    scheduled=format_date(meeting.meeting_date, "long"),
+                    held=format_date(held, "long"),
+                ),
+            )
+        )
     rules = meetings.rules_for(meeting.village_code[:4])
-    if meeting.meeting_date.day > rules.cycle_last_day:
+    if (held or meeting.meeting_date).day > rules.cycle_last_day:
         found.append(
             Warning(
                 "cycle",
@@ -112,11 +138,43 @@ def for_meeting(meeting: Meeting, ba: BeritaAcara, document: dict[str, Any]) -> 
                 elsewhere,
             )
         )
+    contradictions = meetings.contradictions(meeting)
+    if contradictions:
+        found.append(
+            Warning(
+                "contradiction",
+                _(
+                    "%(n)d keluarga diputuskan lain dalam musyawarah lain periode ini: satu "
+                    "keluarga hanya boleh satu keputusan per periode.",
+                    n=len({c.kk for c in contradictions}),
+                ),
+                [
+                    _(
+                        "%(head)s (KK %(kk)s): di sini %(here)s, di musyawarah %(number)s "
+                        "(%(date)s) %(there)s",
+                        head=c.head_name or "—",
+                        kk=mask_id(c.kk),
+                        here=CATEGORY_LABELS.get(c.outcome, c.outcome),
+                        number=c.other_number,
+                        date=c.other_date.strftime("%d-%m-%Y"),
+                        there=CATEGORY_LABELS.get(c.other_outcome, c.other_outcome),
+                    )
+                    for c in contradictions
+                ],
+            )
+        )
     if ba.scan is None:
         found.append(
             Warning("scan", _("Pindaian berita acara yang ditandatangani belum diunggah."))
         )
     return found
+
+
+def _held_date(meeting: Meeting) -> date | None:
+    """The date the meeting was really opened, in the region's zone (None: never opened)."""
+    if meeting.opened_at is None:
+        return None
+    return local_date(meeting.opened_at, meeting.village_code)
 
 
 def _attended_elsewhere(meeting: Meeting) -> list[str]:
