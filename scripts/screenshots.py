@@ -81,6 +81,8 @@ PAGES = [
             ("meeting-session", "/musyawarah/{in_session}"),
             ("meeting-session-participants", "/musyawarah/{in_session}/peserta"),
             ("meeting-session-proposals", "/musyawarah/{in_session}/usulan"),
+            ("meeting-session-batch", "/musyawarah/{in_session}/putuskan-sekaligus"),
+            ("meeting-confirmed-decided", "/musyawarah/{confirmed}/keputusan"),
             ("notifications", "/notifikasi/"),
         ],
     ),
