@@ -31,11 +31,12 @@ class DemoUser:
     full_name: str
     role: str
     region_code: str
+    nip: str | None = None  # invented, as every demo person is
 
 
 DEMO_USERS = (
     DemoUser("admin.mukomuko", "Admin Dinsos Mukomuko", "admin", "1706"),
-    DemoUser("camat.ipuh", "Camat Ipuh", "camat", "170605"),
+    DemoUser("camat.ipuh", "Drs. Hendri Saputra", "camat", "170605", "197305121998031004"),
     DemoUser("sekdes.pasaripuh", "Sekretaris Desa Pasar Ipuh", "sekretaris", "1706052006"),
     DemoUser("operator.ipuh", "Operator SIKS-NG Ipuh", "operator", "170605"),
     DemoUser("admin.solok", "Admin Dinsos Kota Solok", "admin", "1372"),
@@ -385,7 +386,9 @@ def seed() -> list[DemoUser]:
         ).scalar_one_or_none()
         if user is None:
             users.create_user(
-                users.UserData(demo.username, demo.full_name, demo.role, demo.region_code),
+                users.UserData(
+                    demo.username, demo.full_name, demo.role, demo.region_code, nip=demo.nip
+                ),
                 password=DEMO_PASSWORD,
             )
         else:

@@ -346,3 +346,28 @@ def test_the_village_secretary_is_told_of_the_confirmation(locked, users, sekret
             f"elektronik oleh camat {users['camat'].full_name}."
         )
     assert meeting.village_code == DESA_PASAR_IPUH
+
+
+def test_the_camats_nip_is_stamped_when_an_admin_recorded_it(client, auth, locked, users):
+    meeting, _ba = locked
+    camat, admin = users["camat"], users["admin"]
+    auth.login_as(admin)
+    url = f"/admin/pengguna/{camat.id}/ubah"
+    form = {
+        "full_name": camat.full_name,
+        "role": "camat",
+        "region_code": camat.region_code,
+        "nip": "1973 0512 1998 03 1 004x",
+    }
+    page = client.post(url, data=form).get_data(as_text=True)
+    assert "NIP terdiri atas 18 angka." in page
+    assert db.session.get(type(camat), camat.id).nip is None
+    form["nip"] = "19730512 199803 1 004"
+    assert client.post(url, data=form).status_code == 302
+    camat = db.session.get(type(camat), camat.id)
+    assert camat.nip == "197305121998031004"
+
+    result = review.confirm(meeting, user=camat)
+    db.session.commit()
+    _page, _rect, shown = _stamp_text(result.pdf, "KonfirmasiCamat")
+    assert f"{camat.full_name} (NIP. 197305121998031004)" in shown

@@ -451,3 +451,14 @@ def test_a_reopened_decision_frees_its_family_until_decided_again(running, sekre
     services.decide_by_consensus(reload(meeting), reload(item), user=sekretaris)
     db.session.commit()
     assert db.session.scalars(claimed).all() == [item.household_id]
+
+
+@pytest.mark.parametrize("jumlah", ["²", "9" * 5000, "-1", "3 "])
+def test_a_crafted_batch_count_is_sent_to_the_confirmation(client, web, jumlah):
+    meeting = web[0]
+    response = client.post(
+        f"/musyawarah/{meeting.id}/putuskan-sekaligus", data={"confirm": "1", "jumlah": jumlah}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/musyawarah/{meeting.id}/putuskan-sekaligus")
+    assert count(Proposal, Proposal.meeting_id == meeting.id, Proposal.status == "open") == 3

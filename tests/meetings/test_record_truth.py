@@ -408,3 +408,20 @@ def test_a_locked_meetings_claims_and_signatory_are_sealed(make_meeting, sekreta
             db.session.flush()
         db.session.rollback()
     assert db.session.execute(select(DecisionClaim.meeting_id)).scalars().all() == [first.id]
+
+
+def test_a_family_removed_by_a_locked_meeting_cannot_be_proposed_again(
+    make_meeting, sekretaris, register
+):
+    # Another period: no claim stands in the way, but the family is no longer on the prelist.
+    first = decided_meeting(make_meeting, sekretaris, register[:1], period="2026-10")
+    db.session.execute(
+        text("UPDATE meetings SET state = 'locked' WHERE id = :id"), {"id": first.id}
+    )
+    db.session.commit()
+    second = make_meeting(states.SCHEDULED)
+    with pytest.raises(services.MeetingError) as refused:
+        remove(second, register[0], sekretaris)
+    assert refused.value.message == (
+        "Keluarga ini sudah dikeluarkan oleh musyawarah lain yang sudah dikunci."
+    )

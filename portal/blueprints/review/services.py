@@ -150,9 +150,9 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
 
 def camat_stamp(pdf: bytes, meeting: Meeting, user: Any) -> signing.Stamp | None:
     """The camat's visible confirmation in the "Mengetahui, Camat" box of the berita acara: the
-    name, the date and time in the region's zone, signed electronically. The portal keeps no
-    NIP, so the printed NIP line stays as it is. A PDF without the box (made before it was
-    marked, or without the camat block) gets the signature without a stamp."""
+    name with the NIP an admin recorded for the camat (none invented when there is none), the
+    date and time in the region's zone, signed electronically. A PDF without the box (made
+    before it was marked, or without the camat block) gets the signature without a stamp."""
     slot = signing.camat_slot(pdf)
     if slot is None:
         return None
@@ -162,7 +162,7 @@ def camat_stamp(pdf: bytes, meeting: Meeting, user: Any) -> signing.Stamp | None
     with force_locale("id"):
         lines = (
             _("Ditandatangani secara elektronik oleh"),
-            user.full_name,
+            f"{user.full_name} (NIP. {user.nip})" if user.nip else user.full_name,
             _(
                 "pada %(date)s pukul %(time)s %(tz)s",
                 date=wording.long_date(now.date()),

@@ -41,6 +41,11 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Nama lengkap"), validators=[required(), max_length(200)])
     email = EmailField(_l("Surel"), validators=[Optional(), email(), max_length(254)])
     phone = TelField(_l("Telepon"), validators=[Optional(), max_length(32)])
+    nip = StringField(
+        _l("NIP"),
+        validators=[Optional(), max_length(40)],
+        description=_l("Untuk camat: dicetak bersama konfirmasinya pada berita acara."),
+    )
     # The service checks role and region (in scope, level fits the role) with its own messages.
     role = SelectField(
         _l("Peran"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], validate_choice=False

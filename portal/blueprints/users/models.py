@@ -37,6 +37,8 @@ class User(db.Model):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Nomor Induk Pegawai of a civil servant (a camat): printed with their confirmation.
+    nip: Mapped[str | None] = mapped_column(String(18))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(String(10), ForeignKey("regions.code"), index=True)

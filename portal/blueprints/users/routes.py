@@ -50,6 +50,7 @@ def create():
             region_code=form.region_code.data,
             email=form.email.data,
             phone=form.phone.data,
+            nip=form.nip.data,
         )
         try:
             user, temporary = users.create_user(
@@ -95,6 +96,7 @@ def edit(user_id: int):
             region_code=form.region_code.data,
             email=form.email.data,
             phone=form.phone.data,
+            nip=form.nip.data,
         )
         try:
             users.update_user(user, data, actor=current_user)

@@ -41,6 +41,7 @@ class UserData:
     region_code: str
     email: str | None = None
     phone: str | None = None
+    nip: str | None = None
 
 
 def _check_role_region(role: str, region_code: str, actor: Any | None) -> Region:
@@ -68,6 +69,9 @@ def _clean(data: UserData) -> UserData:
     data.full_name = data.full_name.strip()
     data.email = (data.email or "").strip() or None
     data.phone = (data.phone or "").strip() or None
+    data.nip = "".join((data.nip or "").split()) or None
+    if data.nip is not None and not re.fullmatch(r"[0-9]{18}", data.nip):
+        raise UserError(_("NIP terdiri atas 18 angka."), "nip")
     return data
 
 
@@ -106,6 +110,7 @@ def create_user(
         full_name=data.full_name,
         email=data.email,
         phone=data.phone,
+        nip=data.nip,
         role=data.role,
         region_code=region.code,
         password_hash=hash_password(password),
@@ -135,10 +140,12 @@ def update_user(user: User, data: UserData, *, actor: Any) -> User:
         "full_name": user.full_name,
         "email": user.email,
         "phone": user.phone,
+        "nip": user.nip,
         "role": user.role,
         "region_code": user.region_code,
     }
     user.full_name, user.email, user.phone = data.full_name, data.email, data.phone
+    user.nip = data.nip
     scope_changed = (user.role, user.region_code) != (data.role, region.code)
     user.role, user.region_code = data.role, region.code
     if scope_changed:
