@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 from datetime import UTC, date, datetime
+from warnings import catch_warnings, simplefilter
 
 import pikepdf
 import pytest
@@ -246,23 +247,34 @@ def test_walk_ins_are_counted_apart_from_the_invited_voters(sekretaris, register
 
 
 def _stamp_text(pdf: bytes, field: str) -> tuple[int, list[float], str]:
-    """The page, rectangle and text of a signature field's appearance."""
+    """The page and rectangle of a signature field, and the text its appearance shows: the
+    annotations flattened into the page (qpdf), then the page's text inside the rectangle."""
     with pikepdf.open(io.BytesIO(pdf)) as source:
         for number, page in enumerate(source.pages):
             for annotation in page.obj.get("/Annots") or []:
                 if str(annotation.get("/T", "")) != field:
                     continue
-                stream = annotation.AP.N
-                shown = []
-                for operands, operator in pikepdf.parse_content_stream(stream):
-                    if str(operator) == "Tj":
-                        shown.append(bytes(operands[0]).decode("latin-1"))
-                inner = stream.get("/Resources", {}).get("/XObject", {})
-                for xobject in inner.values():
-                    for operands, operator in pikepdf.parse_content_stream(xobject):
-                        if str(operator) == "Tj":
-                            shown.append(bytes(operands[0]).decode("latin-1"))
-                return number, [float(v) for v in annotation.Rect], " ".join(shown)
+                rect = [float(v) for v in annotation.Rect]
+                flat = io.BytesIO()
+                with catch_warnings():  # pikepdf on the signature's widget
+                    simplefilter("ignore")
+                    source.flatten_annotations("all")
+                    source.save(flat)
+                height = float(source.pages[number].mediabox[3])
+                shown = subprocess.run(
+                    [
+                        *("pdftotext", "-f", str(number + 1), "-l", str(number + 1)),
+                        *("-x", str(int(rect[0])), "-y", str(int(height - rect[3]))),
+                        *("-W", str(int(rect[2] - rect[0]) + 1)),
+                        *("-H", str(int(rect[3] - rect[1]) + 1)),
+                        "-",
+                        "-",
+                    ],
+                    input=flat.getvalue(),
+                    capture_output=True,
+                    check=True,
+                ).stdout.decode()
+                return number, rect, " ".join(shown.split())
     raise AssertionError(f"no field {field}")
 
 
