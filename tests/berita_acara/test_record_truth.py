@@ -383,3 +383,20 @@ def test_the_camats_nip_is_stamped_when_an_admin_recorded_it(client, auth, locke
     db.session.commit()
     _page, _rect, shown = _stamp_text(result.pdf, "KonfirmasiCamat")
     assert f"{camat.full_name} (NIP. 197305121998031004)" in shown
+
+
+def test_flask_ba_verify_does_not_recompute_a_format_1_list(
+    runner, sekretaris, register, monkeypatch, tmp_path
+):
+    """A berita acara locked by the earlier version (format 1) stays genuine; the recomputation
+    from today's data, which builds format 2, is not offered as a failure."""
+    monkeypatch.setattr(document, "FORMAT", "portal-musyawarah/berita-acara/1")
+    _meeting, ba = locked_on(sekretaris, register)
+    monkeypatch.undo()
+    assert json.loads(ba.canonical)["format"] == "portal-musyawarah/berita-acara/1"
+    path = tmp_path / "ba.pdf"
+    path.write_bytes(ba.pdf)
+    result = runner.invoke(args=["ba", "verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "HASIL: ASLI" in result.output
+    assert "tidak dihitung (format lama portal-musyawarah/berita-acara/1" in result.output

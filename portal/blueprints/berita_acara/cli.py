@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -66,7 +67,14 @@ def verify(file: Path, meeting_id: int | None) -> None:
         )
         stored_ok = canonical.sha256_hex(ba.canonical) == ba.sha256
         click.echo(f"Hash tersimpan dihitung ulang dari daftar tersimpan: {_mark(stored_ok)}")
-        if meeting.state == "locked":
+        stored_format = json.loads(ba.canonical).get("format") if stored_ok else None
+        if meeting.state == "locked" and stored_format != canonical.FORMAT:
+            # Made by an earlier version of the portal: today's format cannot match its bytes.
+            click.echo(
+                "Hash dihitung ulang dari data musyawarah: tidak dihitung (format lama "
+                f"{stored_format}; yang berlaku {canonical.FORMAT})"
+            )
+        elif meeting.state == "locked":
             # Until the register moves on (camat's confirmation), the list also recomputes
             # from the meeting's live rows.
             click.echo(
