@@ -84,6 +84,7 @@ def app_config(url: str, schema: str | None, tmp: Path) -> dict[str, object]:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(schema),
         "SECRET_KEY": "bench",
         "ENV_NAME": "production",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         "WTF_CSRF_ENABLED": False,
         "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
         "LOGIN_LIMIT_ADDRESS": "1000 per minute",

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import load_config
+from portal.config import load_config, public_url
 from portal.extensions import (
     babel,
     check_limits_in_views_only,
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.blueprints import register_blueprints
 
     register_blueprints(app)
+    app.add_template_global(public_url)
 
     from portal import errors, jobs, web
 

@@ -12,8 +12,9 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask
+from flask import Flask, current_app
 
 
 class ConfigError(RuntimeError):
@@ -51,8 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MIN_LENGTH": 10,
     "HUEY_IMMEDIATE": False,  # tests: run background jobs at once, in the caller
     "HUEY_SQLITE_PATH": None,  # default: instance/huey.sqlite
-    # Berita acara. The verification address printed in the PDF's QR code: set it to the
-    # portal's public address (e.g. https://musyawarah.example.go.id); default: the request's.
+    # The portal's public address (e.g. https://musyawarah.example.go.id): the berita acara's
+    # QR code and printed verification address, e-mail links. Never taken from the request's
+    # Host header (anyone can forge it). Production must set it; development and testing use
+    # DEVELOPMENT_BASE_URL.
     "PUBLIC_BASE_URL": None,
     "BA_SIGNING_PKCS12": None,  # path of a PKCS#12 file; default: key made in instance/signing/
     "BA_SIGNING_PASSWORD": None,
@@ -71,6 +74,9 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 3,  # argon2-cffi's defaults (RFC 9106 low-memory profile)
     "ARGON2_MEMORY_COST": 65536,  # KiB
 }
+
+#: PUBLIC_BASE_URL outside production when none is set: `flask run`'s own address.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 # Friendly environment names for keys whose Flask name is long.
 ENV_ALIASES = {
@@ -119,6 +125,7 @@ def _derive(app: Flask) -> None:
                 "di instance/config.py. (Production mode refuses to start without a secret key.)"
             )
         cfg["SECRET_KEY"] = _development_secret(instance)
+    cfg["PUBLIC_BASE_URL"] = _public_base_url(cfg.get("PUBLIC_BASE_URL"), production)
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite'}"
@@ -135,6 +142,30 @@ def _derive(app: Flask) -> None:
         cfg["PREFERRED_URL_SCHEME"] = "https"
 
 
+def _public_base_url(value: Any, production: bool) -> str:
+    """The configured public address, checked: scheme and host only (a path is kept for a
+    portal served under a prefix), no trailing slash."""
+    if not value:
+        if production:
+            raise ConfigError(
+                "PORTAL_PUBLIC_BASE_URL belum diatur. Mode produksi menolak berjalan tanpa alamat "
+                "publik portal (misalnya https://musyawarah.example.go.id): alamat itu dicetak "
+                "di QR code berita acara dan dipakai di tautan e-mail, dan tidak boleh diambil "
+                "dari header Host permintaan. Atur PORTAL_PUBLIC_BASE_URL atau PUBLIC_BASE_URL "
+                "di instance/config.py. (Production mode refuses to start without "
+                "PUBLIC_BASE_URL, the portal's public address.)"
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL {value!r} bukan alamat yang sah: tulis skema dan nama host, "
+            "misalnya https://musyawarah.example.go.id. (PUBLIC_BASE_URL must be an http(s) "
+            "address such as https://musyawarah.example.go.id.)"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
 def _development_secret(instance: Path) -> str:
     """A key kept in instance/ so that development sessions survive a restart.
 
@@ -148,3 +179,14 @@ def _development_secret(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute address of `endpoint` under PUBLIC_BASE_URL, for anything stored, printed
+    or sent (the berita acara's QR code, e-mails, pages that show an address to copy). Never
+    `url_for(..., _external=True)`: that takes the host from the request's Host header."""
+    parts = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

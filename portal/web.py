@@ -33,6 +33,15 @@ def fragment_or_page(page_template: str, fragment_template: str, **context: Any)
     return response
 
 
+LAST_PAGE = 10_000  # far beyond any list; an unbounded number overflowed the database's OFFSET
+
+
+def page_number(value: str) -> int:
+    """A `?halaman=` value as a page number from 1 to `LAST_PAGE`; use as
+    `request.args.get("halaman", 1, type=page_number)` (anything not a number gives page 1)."""
+    return min(max(int(value), 1), LAST_PAGE)
+
+
 def no_store(response: Response) -> Response:
     """For pages that show a secret once (a temporary password)."""
     response.headers["Cache-Control"] = "no-store"

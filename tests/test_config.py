@@ -81,5 +81,10 @@ def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
 
 
 def test_production_with_secret_key_starts(monkeypatch, tmp_path):
-    app = _app(monkeypatch, tmp_path, {"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "k" * 64})
+    env = {
+        "PORTAL_ENV": "production",
+        "PORTAL_SECRET_KEY": "k" * 64,
+        "PORTAL_PUBLIC_BASE_URL": "https://musyawarah.example.go.id",
+    }
+    app = _app(monkeypatch, tmp_path, env)
     assert app.config["SECRET_KEY"] == "k" * 64

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from portal.blueprints.audit.services import GROUPS
+from portal.forms import FlaskForm
 
 
 class _Date(DateField):

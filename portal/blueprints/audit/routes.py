@@ -12,7 +12,7 @@ from portal.access import require
 from portal.blueprints.audit import labels, services
 from portal.blueprints.audit.forms import AuditFilterForm
 from portal.extensions import db
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, page_number
 
 bp = Blueprint("audit", __name__)
 bp.add_app_template_filter(labels.action_label, "audit_action")
@@ -40,7 +40,7 @@ def index():
     )
     page = db.paginate(
         services.entries(current_user, **values),
-        page=request.args.get("halaman", 1, type=int),
+        page=request.args.get("halaman", 1, type=page_number),
         per_page=PER_PAGE,
         error_out=False,
     )

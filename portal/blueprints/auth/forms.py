@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from portal.forms import equal_to, max_length, required
+from portal.forms import FlaskForm, equal_to, max_length, required
 
 
 class LoginForm(FlaskForm):

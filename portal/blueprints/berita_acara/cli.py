@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from portal.blueprints.berita_acara import canonical
 
@@ -34,7 +35,12 @@ def _mark(ok: bool) -> str:
 def verify(file: Path, meeting_id: int | None) -> None:
     """Print each signature's state and whether the hash matches the database; exit 1 if the
     file is not a genuine, unmodified berita acara (of --meeting, when given)."""
-    from portal.blueprints.berita_acara.services import check_file, decided_document, of_meeting
+    from portal.blueprints.berita_acara.services import (
+        check_file,
+        decided_document,
+        of_meeting,
+        register_disagreements,
+    )
 
     expected = None
     if meeting_id is not None:
@@ -77,12 +83,28 @@ def verify(file: Path, meeting_id: int | None) -> None:
         elif meeting.state == "locked":
             # Until the register moves on (camat's confirmation), the list also recomputes
             # from the meeting's live rows.
+            live_ok = decided_document(meeting)[1] == ba.sha256
+            click.echo(f"Hash dihitung ulang dari data musyawarah: {_mark(live_ok)}")
+            if not live_ok:
+                verdict.reasons.append(
+                    _(
+                        "Data musyawarah di basis data tidak lagi sesuai dengan daftar keputusan "
+                        "yang ditandatangani."
+                    )
+                )
+        if stored_ok and meeting.state == "confirmed":
+            # Confirmed: the register now holds the decisions; it must agree with the signed list.
+            disagreements = register_disagreements(meeting, ba)
             click.echo(
-                "Hash dihitung ulang dari data musyawarah: "
-                f"{_mark(decided_document(meeting)[1] == ba.sha256)}"
+                f"Register sesuai dengan keputusan yang dikonfirmasi: {_mark(not disagreements)}"
             )
+            verdict.reasons.extend(disagreements)
         if not stored_ok:
-            verdict.genuine = False
+            verdict.reasons.append(
+                _("Daftar keputusan tersimpan tidak cocok dengan hash yang tersimpan.")
+            )
+    # Any failed check is a failed verification, whatever check_file concluded.
+    verdict.genuine = verdict.genuine and not verdict.reasons
     for reason in verdict.reasons:
         click.echo(f"Masalah: {reason}")
     click.echo("HASIL: ASLI" if verdict.genuine else "HASIL: TIDAK ASLI")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+
+from portal.forms import FlaskForm
 
 
 class RequestForm(FlaskForm):

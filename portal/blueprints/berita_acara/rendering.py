@@ -74,6 +74,7 @@ from markupsafe import Markup, escape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from portal import inflation
 from portal.blueprints.berita_acara import wording
 from portal.blueprints.berita_acara.canonical import short_hash
 from portal.blueprints.berita_acara.signing import CAMAT_SLOT
@@ -1289,9 +1290,42 @@ def _finish(
     return buffer.getvalue()
 
 
-def read_embedded(pdf: bytes) -> tuple[bytes | None, dict[str, str]]:
+#: The most `keputusan.json` may inflate to when read from a PDF (uploads are untrusted). The
+#: largest real one, thousands of families with their members' decisions, is a few MB.
+EMBEDDED_MAX_BYTES = 32 * 1024 * 1024
+#: Canonical JSON deflates ~5-10× (NIKs, names); a deflate bomb ~1,000×.
+EMBEDDED_MAX_RATIO = 100
+
+
+def _embedded_bytes(spec: Any) -> bytes | None:
+    """The attachment's bytes, inflated with caps (never pikepdf's unbounded read_bytes): only
+    no filter or a plain /FlateDecode, as the portal writes it. Raises InflationRefused."""
+    stream = spec.get_file().obj
+    declared = stream.stream_dict.get("/Params", pikepdf.Dictionary()).get("/Size")
+    if isinstance(declared, int) and declared > EMBEDDED_MAX_BYTES:
+        raise inflation.too_large(f"declares {declared} bytes")
+    filters = stream.stream_dict.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    if "/DecodeParms" in stream.stream_dict:
+        return None
+    raw = stream.read_raw_bytes()  # at most the upload's own size
+    if filters is None:
+        if len(raw) > EMBEDDED_MAX_BYTES:
+            raise inflation.too_large(f"{len(raw)} bytes")
+        return raw
+    if filters != pikepdf.Name.FlateDecode:
+        return None
+    return inflation.inflate(raw, max_size=EMBEDDED_MAX_BYTES, max_ratio=EMBEDDED_MAX_RATIO)
+
+
+def read_embedded(
+    pdf: bytes, *, refuse_too_large: bool = False
+) -> tuple[bytes | None, dict[str, str]]:
     """The attached `keputusan.json` (None when absent or unreadable) and those of the docinfo
-    keys Title, Subject, PortalSha256, PortalVerification that are present. Never raises."""
+    keys Title, Subject, PortalSha256, PortalVerification that are present. Never raises, but
+    with `refuse_too_large` an attachment beyond EMBEDDED_MAX_BYTES (or inflating more than
+    EMBEDDED_MAX_RATIO ×) raises InflationRefused instead of reading as None."""
     try:
         with pikepdf.open(BytesIO(pdf)) as source:
             info: dict[str, str] = {}
@@ -1305,10 +1339,16 @@ def read_embedded(pdf: bytes) -> tuple[bytes | None, dict[str, str]]:
             try:
                 spec = source.attachments.get(ATTACHMENT_NAME)
                 if spec is not None:
-                    data = spec.get_file().read_bytes()
+                    data = _embedded_bytes(spec)
+            except inflation.InflationRefused as refused:
+                if refused.too_large and refuse_too_large:
+                    raise
+                data = None
             except Exception:
                 data = None
             return data, info
+    except inflation.InflationRefused:
+        raise
     except Exception:
         return None, {}
 

@@ -54,7 +54,7 @@ def request_lock(meeting_id: int):
             db.session.commit()
             from portal.blueprints.berita_acara.tasks import generate_task
 
-            generate_task(ba.id, request.host_url)
+            generate_task(ba.id)
             flash(_("Berita acara sedang dibuat. Musyawarah dikunci setelah PDF tersimpan."))
     if htmx:
         return _panel(db.session.get(Meeting, meeting_id))

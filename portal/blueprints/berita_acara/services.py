@@ -8,14 +8,15 @@ moves the meeting to `locked`. A failure leaves the meeting decided, with the re
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal import audit
 from portal.blueprints.berita_acara import canonical, document, signing
@@ -32,6 +33,7 @@ from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.users.models import User
+from portal.config import public_url
 from portal.extensions import db
 from portal.timeutil import overdue, utcnow
 
@@ -107,12 +109,10 @@ def _audit(meeting: Meeting, action: str, details: dict[str, Any] | None = None,
     )
 
 
-def verify_url(code: str, base_url: str | None = None) -> str:
-    """The verification address printed in the PDF: PUBLIC_BASE_URL when configured, else the
-    address the secretary used when asking for the berita acara."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or base_url or "http://127.0.0.1:5000/"
-    with current_app.test_request_context(base_url=base):
-        return url_for("verification.show", code=code, _external=True)
+def verify_url(code: str) -> str:
+    """The verification address printed in the PDF: under PUBLIC_BASE_URL, from configuration
+    only (never the request's Host header: a forged one would sign a foreign address)."""
+    return public_url("verification.show", code=code)
 
 
 def _set_progress(ba_id: int, percent: int) -> None:
@@ -163,7 +163,7 @@ def remember_certificate(identity: signing.Identity) -> None:
         )
 
 
-def generate(ba_id: int, base_url: str | None = None) -> None:
+def generate(ba_id: int) -> None:
     """Job: render, sign, then lock, in that order; any failure leaves the meeting decided."""
     from portal.blueprints.berita_acara.rendering import render_ba_pdf
 
@@ -179,7 +179,7 @@ def generate(ba_id: int, base_url: str | None = None) -> None:
             _fail(ba_id, _("Musyawarah tidak lagi berstatus diputuskan."))
             return
         data, digest = decided_document(meeting)
-        url = verify_url(ba.verify_code, base_url)
+        url = verify_url(ba.verify_code)
         number, place = meeting.number, meeting.village.name
         db.session.commit()  # no transaction stays open while the PDF renders
 
@@ -345,6 +345,7 @@ def check_file(data: bytes, ba: BeritaAcara | None) -> Verdict:
     """Is this file the genuine, unmodified berita acara `ba` (or, with `ba` None, any of the
     portal's)? Every reason it is not, in words a resident understands."""
     from portal.blueprints.berita_acara.rendering import read_embedded
+    from portal.inflation import InflationRefused
 
     verdict = Verdict(genuine=False)
     if not data.startswith(b"%PDF-"):
@@ -367,7 +368,20 @@ def check_file(data: bytes, ba: BeritaAcara | None) -> Verdict:
         verdict.reasons.append(_("Tanda tangan digital bukan dari Portal Musyawarah."))
     if checked.unsigned_tail:
         verdict.reasons.append(_("Ada tambahan pada PDF setelah tanda tangan terakhir."))
-    embedded, _info = read_embedded(data)
+    if verdict.reasons:
+        # Refused already. Only a file the portal's own intact signatures cover whole has
+        # its attached list read: what anyone else attached may be a decompression bomb.
+        return verdict
+    try:
+        embedded, _info = read_embedded(data, refuse_too_large=True)
+    except InflationRefused:
+        verdict.reasons.append(
+            _(
+                "Daftar keputusan di dalam PDF terlalu besar untuk diperiksa; berkas ini bukan "
+                "berita acara dari portal ini."
+            )
+        )
+        return verdict
     if embedded is None:
         verdict.reasons.append(_("Daftar keputusan tidak ditemukan di dalam PDF."))
     else:
@@ -393,3 +407,84 @@ def check_file(data: bytes, ba: BeritaAcara | None) -> Verdict:
             verdict.other = owner
     verdict.genuine = not verdict.reasons
     return verdict
+
+
+def register_disagreements(meeting: Meeting, ba: BeritaAcara) -> list[str]:
+    """A confirmed meeting's decisions as the register must hold them since the confirmation
+    (the families of the signed list, by No. KK): every disagreement in words, none when the
+    register agrees. Removals always hold (a family leaves the register once); a correction's
+    values and a new family's members are checked while no later change of that family exists."""
+    from portal.blueprints.register.models import REMOVED, Household, HouseholdEvent
+
+    families = json.loads(ba.canonical).get("families") or {}
+    rows = {kind: families.get(kind) or [] for kind in ("keluar", "perbaikan", "baru")}
+    kks = [row.get("kk") for kind_rows in rows.values() for row in kind_rows if row.get("kk")]
+    households = {
+        h.kk: h
+        for h in db.session.execute(select(Household).where(Household.kk.in_(kks))).scalars()
+    }
+    problems: list[str] = []
+    for row in rows["keluar"]:
+        household = households.get(row.get("kk"))
+        if household is None:
+            problems.append(
+                _("KK %(kk)s yang dikeluarkan musyawarah ini tidak ada di register.", kk=row["kk"])
+            )
+        elif household.status != REMOVED or household.removed_meeting_id != meeting.id:
+            problems.append(
+                _(
+                    "KK %(kk)s dikeluarkan oleh musyawarah ini, tetapi di register berstatus "
+                    "%(status)s.",
+                    kk=row["kk"],
+                    status=household.status,
+                )
+            )
+    for row in rows["perbaikan"] + rows["baru"]:
+        household = households.get(row.get("kk"))
+        if household is None:
+            problems.append(
+                _("KK %(kk)s yang diputuskan musyawarah ini tidak ada di register.", kk=row["kk"])
+            )
+            continue
+        if _changed_since(household.id, meeting.id, HouseholdEvent):
+            continue
+        wrong = [
+            change["field"]
+            for change in row.get("changes") or []
+            if hasattr(Household, change["field"])
+            and getattr(household, change["field"]) != (change.get("after") or None)
+        ]
+        niks = {member.nik for member in household.members}
+        wrong += [m["nik"] for m in row.get("members_removed") or [] if m.get("nik") in niks]
+        wanted = list(row.get("members_added") or [])
+        if isinstance(row.get("members"), list):  # a new family's members (else a count)
+            wanted += row["members"]
+        wrong += [m["nik"] for m in wanted if m.get("nik") and m["nik"] not in niks]
+        if wrong:
+            problems.append(
+                _(
+                    "Data KK %(kk)s di register tidak sesuai keputusan musyawarah ini "
+                    "(%(fields)s).",
+                    kk=row["kk"],
+                    fields=", ".join(wrong),
+                )
+            )
+    return problems
+
+
+def _changed_since(household_id: int, meeting_id: int, events: Any) -> bool:
+    """Has the family changed after the meeting's own change of it (a later meeting or import)?
+    Then today's values are not the meeting's, and need not be."""
+    own = db.session.execute(
+        select(func.max(events.id)).where(
+            events.household_id == household_id, events.meeting_id == meeting_id
+        )
+    ).scalar()
+    if own is None:
+        return False  # the meeting's change left no trace: the values are checked
+    return (
+        db.session.execute(
+            select(events.id).where(events.household_id == household_id, events.id > own).limit(1)
+        ).first()
+        is not None
+    )

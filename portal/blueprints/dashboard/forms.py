@@ -5,12 +5,12 @@ in the route."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from portal.blueprints.dashboard.services import DEFAULT_PERIOD, PERIODS
+from portal.forms import FlaskForm
 
 
 def _months(value: object) -> int | None:

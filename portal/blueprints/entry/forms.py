@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
 
 from portal.blueprints.entry.services import REASON_MAX
-from portal.forms import max_length
+from portal.forms import FlaskForm, max_length
 
 CATEGORY_LABELS = {
     "tetap": _l("Tetap"),

@@ -20,7 +20,7 @@ from portal.blueprints.entry.models import CATEGORIES, ENTERED
 from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import db, htmx
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, page_number
 
 bp = Blueprint("entry", __name__)
 
@@ -40,7 +40,7 @@ def _confirmed_meeting(meeting_id: int, *, lock: bool = False) -> Meeting:
 
 def _int(value: Any, default: int = 1) -> int:
     try:
-        return max(1, int(value))
+        return page_number(value)
     except (TypeError, ValueError):
         return default
 
@@ -263,7 +263,7 @@ def decided_list(meeting_id: int, fmt: str):
         abort(404)
     meeting = _confirmed_meeting(meeting_id)
     if fmt == "csv":
-        data, mimetype = exporting.export_csv(meeting), "text/csv; charset=utf-8"
+        data, mimetype = exporting.export_csv(meeting), "text/csv"
     else:
         data = exporting.export_xlsx(meeting)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

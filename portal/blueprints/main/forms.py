@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
+
+from portal.forms import FlaskForm
 
 
 class LanguageForm(FlaskForm):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import max_length, required
+from portal.forms import FlaskForm, max_length, required
 
 UNSUR_LABELS = {
     "kepala_desa": _l("Kepala desa/lurah"),

@@ -40,7 +40,7 @@ from portal.blueprints.regions.models import VILLAGE
 from portal.blueprints.register.models import Household
 from portal.blueprints.register.services import search_households
 from portal.extensions import db, htmx
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, page_number
 
 PROPOSALS_PER_PAGE = 50
 LABELS = {"unsur": UNSUR_LABELS, "reason": REASON_LABELS, "proposer": PROPOSER_LABELS}
@@ -443,7 +443,7 @@ def proposals(meeting_id: int):
         stmt = stmt.where(Proposal.status == shown)
     page = db.paginate(
         stmt,
-        page=request.args.get("halaman", 1, type=int),
+        page=request.args.get("halaman", 1, type=page_number),
         per_page=PROPOSALS_PER_PAGE,
         error_out=False,
     )

@@ -1533,6 +1533,10 @@ def set_rules(
         raise MeetingError(_("Kuorum harus pecahan antara 0 dan 1, misalnya 2/3."))
     if not (0 < majority[0] < majority[1]):
         raise MeetingError(_("Keputusan suara harus pecahan di bawah 1, misalnya 1/2."))
+    if 2 * majority[0] < majority[1]:  # 1/99 let a handful of votes decide for the village
+        raise MeetingError(
+            _("Keputusan suara sekurang-kurangnya 1/2 dari suara, misalnya 1/2 atau 2/3.")
+        )
     rules = db.session.get(KabupatenRules, kabupaten_code)
     before = None
     if rules is None:

@@ -2,7 +2,7 @@
 
 Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return at the
 start) are neutralised with a leading apostrophe; the importer strips it again, so
-import → export → import changes nothing.
+import → export → import changes nothing. Control characters already stored are removed.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from sqlalchemy.orm import selectinload
 from portal.blueprints.regions.models import Region
 from portal.blueprints.register.models import ACTIVE, Household, Person
 from portal.blueprints.register.reading import COLUMNS
+from portal.control_characters import without_control_characters
 from portal.extensions import db
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: Any) -> str:
-    text = "" if value is None else str(value)
+    """A cell safe to write: no formula, no control character (stored before the import refused
+    them; openpyxl cannot write them at all)."""
+    text = "" if value is None else without_control_characters(str(value))
     return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields import SelectChoice
 
-from portal.forms import max_length
+from portal.forms import FlaskForm, max_length
 
 
 class UploadForm(FlaskForm):

@@ -19,6 +19,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal import inflation
+
 # Canonical columns of a register export, in export order.
 COLUMNS = (
     "iddtks",
@@ -189,11 +191,17 @@ def _read_delimited(text: str) -> Table:
                     continue
                 yield line, fields
         except csv.Error as error:
+            # The csv module's own words are English ("field larger than field limit").
+            reason = (
+                _("ada sel yang lebih panjang dari %(n)d karakter", n=csv.field_size_limit())
+                if "field limit" in str(error)
+                else _("tanda kutip, pemisah kolom atau ganti baris tidak pada tempatnya")
+            )
             raise FileProblem(
                 _(
                     "Berkas tidak dapat dibaca sebagai CSV di baris %(line)d: %(error)s",
                     line=position["end"] + 1,
-                    error=str(error),
+                    error=reason,
                 )
             ) from error
 
@@ -215,42 +223,96 @@ def _read_delimited(text: str) -> Table:
     )
 
 
-def _worksheet_xml_problems(archive: zipfile.ZipFile) -> str | None:
-    """Formulas and merged cells make a sheet ambiguous: say which, or None."""
-    for name in archive.namelist():
+#: Limits on what an uploaded XLSX may inflate to, checked on the zip's central directory before
+#: anything is inflated, then on the actual inflation. A real 150,000-person register (the
+#: synthetic generator's, shared strings) has a 118 MB worksheet deflated 8.8×, and a 13 MB
+#: sharedStrings.xml 6.8×; with inline strings the sheet reaches ~200 MB. A deflate bomb is
+#: ~1,000×. (MAX_CONTENT_LENGTH caps the upload itself at 50 MB.)
+XLSX_MAX_MEMBER_BYTES = 400 * 1024 * 1024  # twice the largest real worksheet
+XLSX_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all members together
+XLSX_MAX_RATIO = 100  # real XLSX parts deflate 2-10×; bombs ~1,000×
+#: Excel writes ~10 parts plus a few per sheet; zipfile holds an object per member in memory.
+XLSX_MAX_MEMBERS = 1000
+#: A formula's cell reference is searched in the last bytes of the previous chunk as well.
+_SCAN_OVERLAP = 4096
+
+
+def _too_large() -> FileProblem:
+    return FileProblem(
+        _(
+            "Berkas XLSX ini terlalu besar setelah dibuka (isinya mengembang melebihi "
+            "%(mb)d MB atau dipadatkan secara tidak wajar). Ekspor ulang data dari aplikasi "
+            "sumbernya, atau bagi menjadi beberapa berkas.",
+            mb=XLSX_MAX_TOTAL_BYTES // (1024 * 1024),
+        )
+    )
+
+
+def _worksheet_xml_problems(archive: zipfile.ZipFile, data: bytes) -> str | None:
+    """Formulas and merged cells make a sheet ambiguous: say which, or None. Inflates every
+    member once, in bounded chunks, so that each is known to be within the limits and exactly
+    its declared size before calamine reads it (raises InflationRefused otherwise)."""
+    for info in archive.infolist():
+        name = info.filename
+        chunks = inflation.member_chunks(
+            data, info, max_size=XLSX_MAX_MEMBER_BYTES, max_ratio=XLSX_MAX_RATIO
+        )
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            for _chunk in chunks:
+                pass
             continue
-        xml = archive.read(name)
-        if b"<mergeCell " in xml:
-            match = re.search(rb'<mergeCell ref="([A-Z0-9:]+)"', xml)
-            where = match.group(1).decode() if match else "?"
+        merged = formula = None
+        tail = b""
+        for chunk in chunks:
+            window = tail + chunk
+            if merged is None and b"<mergeCell " in window:
+                match = re.search(rb'<mergeCell ref="([A-Z0-9:]+)"', window)
+                merged = match.group(1).decode() if match else "?"
+            if formula is None and re.search(rb"<f[ >]", window):
+                match = re.search(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >]', window)
+                formula = match.group(1).decode() if match else "?"
+            tail = window[-_SCAN_OVERLAP:]
+        if merged is not None:
             return _(
                 "Berkas berisi sel gabungan (merged cells), misalnya %(ref)s. Pisahkan sel "
                 "gabungan sehingga setiap baris berisi satu orang, lalu unggah lagi.",
-                ref=where,
+                ref=merged,
             )
-        if re.search(rb"<f[ >]", xml):
-            match = re.search(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >]', xml)
-            where = match.group(1).decode() if match else "?"
+        if formula is not None:
             return _(
                 "Berkas berisi rumus (formula), misalnya di sel %(ref)s. Salin lalu tempel "
                 "sebagai nilai saja (Paste Values), simpan, lalu unggah lagi.",
-                ref=where,
+                ref=formula,
             )
     return None
 
 
 def _read_xlsx(data: bytes) -> Table:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = inflation.open_zip(
+            data,
+            max_members=XLSX_MAX_MEMBERS,
+            max_member_size=XLSX_MAX_MEMBER_BYTES,
+            max_total_size=XLSX_MAX_TOTAL_BYTES,
+            max_ratio=XLSX_MAX_RATIO,
+        )
         names = set(archive.namelist())
     except zipfile.BadZipFile as error:
         raise FileProblem(_("Berkas XLSX rusak dan tidak dapat dibuka.")) from error
+    except inflation.InflationRefused as refused:
+        if refused.too_large:
+            raise _too_large() from refused
+        raise FileProblem(_("Berkas XLSX rusak dan tidak dapat dibuka.")) from refused
     if "xl/workbook.xml" not in names:
         raise FileProblem(
             _("Berkas ini bukan XLSX (mungkin dokumen Word/ODS atau arsip ZIP lain).")
         )
-    problem = _worksheet_xml_problems(archive)
+    try:
+        problem = _worksheet_xml_problems(archive, data)
+    except inflation.InflationRefused as refused:
+        if refused.too_large:
+            raise _too_large() from refused
+        raise FileProblem(_("Berkas XLSX rusak dan tidak dapat dibaca.")) from refused
     if problem:
         raise FileProblem(problem)
     from python_calamine import CalamineWorkbook

@@ -20,7 +20,7 @@ from portal.blueprints.register.history import family_history
 from portal.blueprints.register.models import Household, RegisterImport
 from portal.blueprints.users.forms import region_label
 from portal.extensions import db
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, page_number
 
 PER_PAGE = 25
 
@@ -48,15 +48,15 @@ def village(code: str):
     region = _village_or_404(code)
     form = SearchForm()
     query = ""
-    page_number = request.args.get("halaman", 1, type=int)
+    number = request.args.get("halaman", 1, type=page_number)
     if request.method == "POST":
         if not form.validate():
             abort(400)
         query = (form.q.data or "").strip()
-        page_number = int(form.halaman.data) if (form.halaman.data or "").isdigit() else 1
+        number = request.form.get("halaman", 1, type=page_number)
     page = db.paginate(
         services.search_households(region.code, query),
-        page=page_number,
+        page=number,
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -102,7 +102,7 @@ def export(code: str, fmt: str):
     )
     db.session.commit()
     mimetype = (
-        "text/csv; charset=utf-8"
+        "text/csv"
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -173,7 +173,7 @@ def import_status(import_id: int):
     record = get_scoped_or_404(RegisterImport, import_id)
     if services.settle_stalled(record):  # its worker died: say so now, not at the next sweep
         db.session.commit()
-    page = request.args.get("halaman", 1, type=int)
+    page = request.args.get("halaman", 1, type=page_number)
     issues = record.issues or []
     per_page = 100
     shown = issues[(page - 1) * per_page : page * per_page]
@@ -233,6 +233,6 @@ def import_issues(import_id: int):
         writer.writerow([row, neutralise(column or ""), kind, neutralise(message)])
     return Response(
         buffer.getvalue().encode("utf-8-sig"),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="masalah-impor-{record.id}.csv"'},
     )

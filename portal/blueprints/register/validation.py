@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.blueprints.register.reading import Table
+from portal.control_characters import has_control_characters
 
 _DIGITS = re.compile(r"^\d+$", re.ASCII)
 _SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?[eE][+]?\d+$")
@@ -397,6 +398,24 @@ def validate_table(
                 error(
                     "kode_wilayah",
                     _("Wilayah %(code)s bukan desa/kelurahan di kabupaten/kota ini.", code=village),
+                )
+        flagged = {issue.column for issue in row_issues}
+        for column, position in index.items():
+            value = cells[position]
+            if (
+                value.__class__ is str
+                and column not in flagged
+                # An address typed over two lines in Excel keeps its line break (XML allows it).
+                and has_control_characters(text(value), breaks_allowed=column == "alamat")
+            ):
+                error(
+                    column,
+                    _(
+                        "Kolom %(column)s berisi karakter kontrol yang tidak terlihat (misalnya "
+                        "tab vertikal atau ganti baris di dalam sel). Hapus karakter itu di "
+                        "spreadsheet lalu impor ulang.",
+                        column=column,
+                    ),
                 )
 
         if row_issues:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from portal.blueprints.review.services import NOTE_MAX
-from portal.forms import max_length, required
+from portal.forms import FlaskForm, max_length, required
 
 
 class ConfirmForm(FlaskForm):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
@@ -9,7 +8,7 @@ from wtforms.validators import Optional
 from portal.access import ROLES
 from portal.blueprints.regions.models import Region
 from portal.blueprints.regions.services import regions_in_scope
-from portal.forms import email, length_between, max_length, required
+from portal.forms import FlaskForm, email, length_between, max_length, required
 
 ROLE_LABELS = {
     "admin": _l("Admin dinas sosial"),

@@ -11,7 +11,7 @@ from portal.blueprints.users import services as users
 from portal.blueprints.users.forms import ROLE_LABELS, EditUserForm, UserForm
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from portal.web import fragment_or_page, no_store
+from portal.web import fragment_or_page, no_store, page_number
 
 PER_PAGE = 25
 
@@ -23,7 +23,7 @@ def index():
     role = request.args.get("peran", "")
     page = db.paginate(
         users.users_in_scope(current_user, query=query, role=role),
-        page=request.args.get("halaman", 1, type=int),
+        page=request.args.get("halaman", 1, type=page_number),
         per_page=PER_PAGE,
         error_out=False,
     )
