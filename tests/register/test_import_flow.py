@@ -357,9 +357,10 @@ def test_kk_registered_in_another_village_is_refused(sekretaris, importer, rows,
     errors = errors_by_row(record)
     assert sorted(errors) == [2, 3]
     assert errors[2] == [
-        f"No. KK ini sudah terdaftar di desa/kelurahan lain ({DESA_AIR_BULUH}); pindah "
-        "antarwilayah diputuskan oleh wilayah asal."
+        "No. KK ini sudah terdaftar di wilayah lain; pindah antarwilayah diputuskan oleh wilayah "
+        "asal atau oleh admin dinas sosial kabupaten."
     ]
+    assert DESA_AIR_BULUH not in text_of(importer.page(record.id))
     importer.confirm(record.id)
     assert household(kk).village_code == DESA_AIR_BULUH
     assert [m.nik for m in household(kk).members] == [r["nomor_nik"] for r in other]

@@ -264,7 +264,8 @@ def test_same_nik_twice_rejects_both_rows(sekretaris, importer, rows):
 
 def test_nik_already_in_an_active_family_elsewhere(sekretaris, importer, rows, air_buluh):
     """A person still registered in a family of Air Buluh: the Pasar Ipuh family that lists
-    them is held, with the other family's KK masked in the message."""
+    them is held; Air Buluh is outside the secretary's scope, so the message names nothing of
+    it (neither its code nor even the masked KK)."""
     other_rows, _ = synthetic.generate([air_buluh], families_per_village=2, seed=11)
     seed_register(csv_bytes(other_rows), DESA_AIR_BULUH)
     other = other_rows[0]
@@ -275,8 +276,7 @@ def test_nik_already_in_an_active_family_elsewhere(sekretaris, importer, rows, a
     masked = mask_id(other["nomor_kk"])
     assert re.fullmatch(r"170605\*{8}\d\d", masked)
     expected = (
-        f"NIK ini sudah terdaftar pada keluarga lain (No. KK {masked}, wilayah "
-        f"{DESA_AIR_BULUH}). Selesaikan dulu di keluarga itu."
+        "NIK ini sudah terdaftar di wilayah lain. Admin dinas sosial kabupaten menyelesaikannya."
     )
     assert errors_by_row(record) == {FILE_ROW: [expected]}
     assert record.summary["samples"]["held"] == [rows[TARGET]["nomor_kk"]]
@@ -285,6 +285,7 @@ def test_nik_already_in_an_active_family_elsewhere(sekretaris, importer, rows, a
     page = text_of(importer.page(record.id))
     assert expected in page
     assert other["nomor_kk"] not in page
+    assert masked not in page and DESA_AIR_BULUH not in page
     assert counts() == before
 
     importer.confirm(record.id)

@@ -189,10 +189,11 @@ def build_plan(
                     code=holder_village,
                 )
             else:
+                # Outside what this import may touch, hence maybe outside the importer's scope:
+                # nothing of that region is named (issue 16.4).
                 message = _(
-                    "No. KK ini sudah terdaftar di desa/kelurahan lain (%(code)s); "
-                    "pindah antarwilayah diputuskan oleh wilayah asal.",
-                    code=holder_village,
+                    "No. KK ini sudah terdaftar di wilayah lain; pindah antarwilayah diputuskan "
+                    "oleh wilayah asal atau oleh admin dinas sosial kabupaten."
                 )
             for member in family.members:
                 issues.append(Issue(member.row, "nomor_kk", message))
@@ -246,18 +247,19 @@ def build_plan(
             ):
                 plan.moved_persons[member.nik] = home[0]  # leaves a family the file rewrites
                 continue
-            issues.append(
-                Issue(
-                    member.row,
-                    "nomor_nik",
-                    _(
-                        "NIK ini sudah terdaftar pada keluarga lain (No. KK %(kk)s, wilayah "
-                        "%(code)s). Selesaikan dulu di keluarga itu.",
-                        kk=mask_id(other_kk),
-                        code=other_village,
-                    ),
+            if other_village in target_codes:  # a village of this import: in the scope
+                message = _(
+                    "NIK ini sudah terdaftar pada keluarga lain (No. KK %(kk)s, wilayah "
+                    "%(code)s). Selesaikan dulu di keluarga itu.",
+                    kk=mask_id(other_kk),
+                    code=other_village,
                 )
-            )
+            else:  # nothing of another region is named (issue 16.4)
+                message = _(
+                    "NIK ini sudah terdaftar di wilayah lain. Admin dinas sosial kabupaten "
+                    "menyelesaikannya."
+                )
+            issues.append(Issue(member.row, "nomor_nik", message))
             conflict = True
         if conflict:
             validated.rejected_ids.add(kk)
