@@ -60,7 +60,8 @@ def _store_hostile_name() -> tuple[Person, str]:
         .first()
     )
     clean = person.name
-    person.name = f"\x0b{clean[:3]}\x00\x1b{clean[3:]}\ufffe"
+    # \x01, not NUL: PostgreSQL cannot store a NUL in text (import refuses it on both).
+    person.name = f"\x0b{clean[:3]}\x01\x1b{clean[3:]}\ufffe"
     person.household.alamat = "Jl. Merdeka\x0c No. 1"
     db.session.commit()
     return person, clean
@@ -81,7 +82,7 @@ def test_village_exports_clean_stored_control_characters(client, auth, request) 
     response = client.get(f"/keluarga/desa/{DESA_PASAR_IPUH}/ekspor.csv")
     assert response.status_code == 200
     text = response.data.decode("utf-8-sig")
-    assert clean in text and "\x0b" not in text and "\x00" not in text and "\ufffe" not in text
+    assert clean in text and "\x0b" not in text and "\x01" not in text and "\ufffe" not in text
 
 
 def test_operator_exports_clean_stored_control_characters(client, auth, request) -> None:
@@ -100,13 +101,13 @@ def test_operator_exports_clean_stored_control_characters(client, auth, request)
         if isinstance(value, str)
     ]
     assert clean in cells
-    assert not [c for c in cells if any(ch in c for ch in "\x0b\x00\x1b\x0c\ufffe")]
+    assert not [c for c in cells if any(ch in c for ch in "\x0b\x00\x01\x1b\x0c\ufffe")]
     response = client.get(f"/entri/{meeting.id}/keputusan.csv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     flat = [cell for row in rows for cell in row]
     assert clean in flat
-    assert not [c for c in flat if any(ch in c for ch in "\x0b\x00\x1b\x0c\ufffe")]
+    assert not [c for c in flat if any(ch in c for ch in "\x0b\x00\x01\x1b\x0c\ufffe")]
 
 
 def test_a_form_field_refuses_control_characters(client, auth, request) -> None:
