@@ -46,6 +46,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_notifications": frozenset(ROLES),
     "view_audit": frozenset({ADMIN, CAMAT}),
     "verify_audit": frozenset({ADMIN}),
+    "view_failed_logins": frozenset({ADMIN}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

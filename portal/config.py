@@ -44,9 +44,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,  # a login lasts at most this long, however active
     "HTTPS": False,  # behind HTTPS: Secure cookies
     "PROXY_FIX": 0,  # number of trusted proxies setting X-Forwarded-* (0: none)
-    # Failed logins: per account and per client address (Flask-Limiter syntax).
-    "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
+    # Failed logins (portal/blueprints/auth/throttle.py): hard limits per account from one
+    # address and per address (Flask-Limiter syntax); an account attacked from everywhere is
+    # slowed down after LOGIN_SLOWDOWN_AFTER failures, except on devices that logged into it.
+    "LOGIN_LIMIT_ACCOUNT_ADDRESS": "5 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
+    "LOGIN_SLOWDOWN_AFTER": 10,
+    "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
+    "LOGIN_DEVICE_DAYS": 180,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     "PASSWORD_MIN_LENGTH": 10,
@@ -82,6 +87,8 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 ENV_ALIASES = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "ENV": "ENV_NAME",
+    # Before 2026-12 the per-account limit counted every address; it now counts one address.
+    "LOGIN_LIMIT_ACCOUNT": "LOGIN_LIMIT_ACCOUNT_ADDRESS",
 }
 
 

@@ -36,7 +36,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import Flask, g
@@ -586,6 +586,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # The audit trail (the filter asks for the region's entries: only the own scope answers).
     ("audit.index", "GET"): own_scope(lambda s: f"/jejak-audit/?wilayah={s.village}", ADMIN_CAMAT),
     ("audit.verify", "POST"): own_scope(lambda s: "/jejak-audit/periksa", ADMIN),
+    ("audit.failed_logins", "GET"): own_scope(lambda s: "/jejak-audit/masuk-gagal", ADMIN),
     # Dashboard.
     ("dashboard.index", "GET"): own_scope(
         lambda s: f"/dasbor/?kecamatan={s.kecamatan}", ADMIN_CAMAT
@@ -885,6 +886,44 @@ def test_an_invalid_tally_for_a_meeting_outside_the_scope_is_missing(world: Worl
     url = f"/musyawarah/{b.open_meeting_id}/usulan/{b.open_proposal_id}/hitung"
     response = world.client("sekretaris").post(url, data={"yes": "-1"})
     assert response.status_code == 404
+
+
+# Hostile values of the query parameters list pages read (issue 16.8): never a 500, never a
+# page of another region.
+HOSTILE_QUERY = {
+    "halaman": ["1000000000000000000", "-5", "0", "abc", "1e3", "\x00", "9" * 400],
+    "hari": ["99999999999999999999", "-1", "x"],
+    "q": ["%" * 300, "\x0b\x00", "' OR 1=1 --"],
+}
+PAGE_CASES = [
+    (endpoint, key)
+    for (endpoint, method), rule in RULES.items()
+    if method == "GET" and not endpoint.startswith("static")
+    for key in ("sekretaris", "admin", "camat", "operator", ANONYMOUS)
+    if (rule.public or key != ANONYMOUS)
+    and (rule.public or rule.roles is EVERY_ROLE or PRINCIPALS[key][0] in rule.roles)
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "principal"), PAGE_CASES, ids=[f"{e}-{p}" for e, p in PAGE_CASES]
+)
+def test_hostile_query_parameters_never_break_a_page(world: World, endpoint: str, principal: str):
+    rule = RULES[(endpoint, "GET")]
+    who = world.principals[principal]
+    url = rule.url(world.sides["A"])
+    client = world.client(principal)
+    problems = []
+    for name, values in HOSTILE_QUERY.items():
+        for value in values:
+            for headers in ({}, {"HX-Request": "true"}):
+                joined = f"{url}{'&' if '?' in url else '?'}{urlencode({name: value})}"
+                response = client.get(joined, headers=headers)
+                if response.status_code >= 500:
+                    problems.append(f"{name}={value[:20]!r}: {response.status_code}")
+                elif leaked := leaks(world, rule, who, response):
+                    problems.append(f"{name}={value[:20]!r}: shows {leaked[:3]}")
+    assert not problems, f"GET {url} as {principal}: {problems}"
 
 
 def url_map_routes() -> set[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,6 +20,7 @@ bp.add_app_template_filter(labels.detail_label, "audit_detail")
 bp.add_app_template_global(labels.detail_value, "audit_value")
 
 PER_PAGE = 50
+FAILED_LOGIN_DAYS = (1, 7, 30)
 
 
 @bp.route("/")
@@ -54,6 +55,22 @@ def index():
         groups=services.GROUPS,
         usernames=services.usernames(page.items),
         verify_form=FlaskForm(),
+    )
+
+
+@bp.route("/masuk-gagal")
+@require("view_failed_logins")
+def failed_logins():
+    days = request.args.get("hari", 7, type=int)
+    days = days if days in FAILED_LOGIN_DAYS else 7
+    known, unknown = services.failed_logins(current_user, days=days)
+    return render_template(
+        "audit/failed_logins.html",
+        known=known,
+        unknown=unknown,
+        days=days,
+        day_choices=FAILED_LOGIN_DAYS,
+        limit=services.FAILED_LOGIN_ROWS,
     )
 
 

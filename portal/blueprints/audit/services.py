@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.access import scoped_select
+from portal.access import in_scope, scope_column, scoped_select
 from portal.audit import AuditEntry
 from portal.blueprints.users.models import User
 
@@ -69,3 +70,54 @@ def usernames(entry_list: list[AuditEntry]) -> dict[int, str]:
         return {}
     rows = db.session.execute(db.select(User.id, User.username).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in rows}
+
+
+# At most this many failed-login entries are read for the summary (an attack writes many).
+FAILED_LOGIN_ROWS = 5000
+
+
+@dataclass
+class FailedLogins:
+    """Failed logins on one username (as typed, normalised) within the period."""
+
+    username: str
+    known: bool
+    count: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    addresses: dict[str, int] = field(default_factory=dict)
+
+
+def failed_logins(user: Any, *, days: int = 7) -> tuple[list[FailedLogins], list[FailedLogins]]:
+    """Failed logins of the last `days` days: on accounts of the admin's region, and on
+    usernames that do not exist (guessing: they belong to no region, so every kabupaten admin
+    sees them). Most attempts first."""
+    from portal.extensions import db
+    from portal.timeutil import utcnow
+
+    since = utcnow() - timedelta(days=days)
+    base = (
+        select(AuditEntry)
+        .where(AuditEntry.action == "auth.login_failed", AuditEntry.created_at >= since)
+        .order_by(AuditEntry.id.desc())
+        .limit(FAILED_LOGIN_ROWS)
+    )
+    known = base.where(in_scope(scope_column(AuditEntry), user))
+    unknown = base.where(AuditEntry.region_code.is_(None), AuditEntry.object_id.is_(None))
+    return (
+        _summarise(db.session.execute(known).scalars(), known=True),
+        _summarise(db.session.execute(unknown).scalars(), known=False),
+    )
+
+
+def _summarise(rows: Any, *, known: bool) -> list[FailedLogins]:
+    by_name: dict[str, FailedLogins] = {}
+    for entry in rows:
+        name = str((entry.details or {}).get("username") or "")[:64]
+        item = by_name.setdefault(name, FailedLogins(username=name, known=known))
+        item.count += 1
+        item.last = max(item.last or entry.created_at, entry.created_at)
+        item.first = min(item.first or entry.created_at, entry.created_at)
+        address = entry.remote_addr or "?"
+        item.addresses[address] = item.addresses.get(address, 0) + 1
+    return sorted(by_name.values(), key=lambda i: (-i.count, i.username))

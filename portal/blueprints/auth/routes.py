@@ -7,15 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
-from portal.blueprints.auth import bp
+from portal.blueprints.auth import bp, throttle
 from portal.blueprints.auth.forms import ChangePasswordForm, LoginForm
-from portal.blueprints.auth.services import account_key, address_key, login_failed, safe_next
+from portal.blueprints.auth.services import (
+    account_address_key,
+    address_key,
+    login_failed,
+    safe_next,
+)
 from portal.blueprints.users import services as users
 from portal.extensions import db, limiter
 
 
-def _account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_ACCOUNT"]
+def _account_address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_ACCOUNT_ADDRESS"]
 
 
 def _address_limit() -> str:
@@ -24,17 +29,41 @@ def _address_limit() -> str:
 
 @bp.route("/masuk", methods=["GET", "POST"])
 @limiter.limit(_address_limit, key_func=address_key, methods=["POST"], deduct_when=login_failed)
-@limiter.limit(_account_limit, key_func=account_key, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(
+    _account_address_limit,
+    key_func=account_address_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        account = form.username.data.strip().lower()[:64]
+        owner = users.find_by_username(account)
+        trusted = throttle.known_device(owner.id if owner else None)
+        wait = 0 if trusted else throttle.wait_seconds(account)
+        if wait:
+            form.password.errors.append(
+                _(
+                    "Akun ini sedang menerima banyak percobaan masuk yang gagal. Tunggu %(s)d "
+                    "detik, lalu coba lagi. Di perangkat yang pernah Anda pakai untuk masuk, "
+                    "Anda tidak perlu menunggu.",
+                    s=wait,
+                )
+            )
+            return render_template("auth/login.html", form=form), 429
         user = users.authenticate(form.username.data, form.password.data)
         if user is None:
             g.login_failed = True
+            throttle.record_failure(account)
             audit.record(
-                "auth.login_failed", details={"username": form.username.data.strip().lower()[:64]}
+                "auth.login_failed",
+                object_type="user" if owner else None,
+                object_id=owner.id if owner else None,
+                region_code=owner.region_code if owner else None,
+                details={"username": account},
             )
             db.session.commit()
             form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
@@ -53,7 +82,8 @@ def login():
             session["login_at"] = int(time.time())
             users.record_login(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            target = safe_next(request.args.get("next")) or url_for("main.home")
+            return throttle.remember_device(redirect(target), user.id)
     return render_template("auth/login.html", form=form)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -67,10 +68,11 @@ def init_login(app: Flask) -> None:
         return None
 
 
-def account_key() -> str:
-    """Flask-Limiter key for failed logins per account."""
+def account_address_key() -> str:
+    """Flask-Limiter key for failed logins on one account from one address."""
     username = (request.form.get("username") or "").strip().lower()[:64]
-    return f"login-account:{username}"
+    digest = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"login-account-address:{digest}:{request.remote_addr}"
 
 
 def address_key() -> str:

@@ -213,6 +213,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+def find_by_username(username: str) -> User | None:
+    return db.session.execute(
+        db.select(User).where(User.username == username.strip().lower())
+    ).scalar_one_or_none()
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user whose password matches, active or not (the caller tells a disabled user apart)."""
     user = db.session.execute(
