@@ -166,3 +166,27 @@ def member_chunks(
         yield chunk
     if produced != info.file_size or crc != info.CRC:
         raise broken(f"{info.filename}: size or CRC differs from the declared")
+
+
+def pdf_decode_limits():  # -> pyhanko.pdf_utils.decode_limits.DecodeLimits
+    """What pyHanko may inflate while it reads an uploaded PDF's structure (cross-reference and
+    object streams, signature dictionaries) before any signature is known to be the portal's.
+
+    pyHanko's defaults (256 MiB per stream, a document budget of 100× the file) hold a 1 MB
+    object-stream bomb to ~230 MB of memory; a berita acara's structure is a few hundred
+    kilobytes, so these are tighter: 16 MiB per stream, ratio 100 beyond 1 MiB, and all streams
+    together at most 64 MiB or 2× the file."""
+    from pyhanko.pdf_utils.decode_limits import (
+        DEFAULT_PURPOSE_LIMITS,
+        DecodeLimits,
+        DocumentDecodeBudget,
+        StreamDecodeLimits,
+    )
+
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(
+            max_ratio=100, ratio_floor=RATIO_FREE_BYTES, max_output_size=16 * 1024 * 1024
+        ),
+        per_purpose=dict(DEFAULT_PURPOSE_LIMITS),
+        document_budget=DocumentDecodeBudget(base_allowance=64 * 1024 * 1024, max_ratio=2),
+    )
