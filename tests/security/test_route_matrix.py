@@ -895,6 +895,7 @@ HOSTILE_QUERY = {
     "hari": ["99999999999999999999", "-1", "x"],
     "q": ["%" * 300, "\x0b\x00", "' OR 1=1 --"],
 }
+FORGED_HOST = "evil.example.net"
 PAGE_CASES = [
     (endpoint, key)
     for (endpoint, method), rule in RULES.items()
@@ -923,6 +924,21 @@ def test_hostile_query_parameters_never_break_a_page(world: World, endpoint: str
                     problems.append(f"{name}={value[:20]!r}: {response.status_code}")
                 elif leaked := leaks(world, rule, who, response):
                     problems.append(f"{name}={value[:20]!r}: shows {leaked[:3]}")
+    # Nor does any page echo a forged Host (only PUBLIC_BASE_URL names the portal).
+    # The client's cookies are for localhost: a cookie-less client sends them to the forged
+    # host by hand, so that the principal stays signed in.
+    cookies = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+    usual = client.get(url).status_code
+    bare = world.app.test_client(use_cookies=False)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = bare.get(
+            url, headers={**headers, "Cookie": cookies}, base_url=f"http://{FORGED_HOST}"
+        )
+        if response.status_code != usual and not headers:
+            problems.append(f"forged Host answered {response.status_code}, not {usual}")
+        text = response.get_data().decode("utf-8", "replace") + repr(list(response.headers.items()))
+        if FORGED_HOST in text:
+            problems.append(f"echoes the forged Host {headers or ''}")
     assert not problems, f"GET {url} as {principal}: {problems}"
 
 
