@@ -80,15 +80,7 @@ def test_utf16_with_bom_and_tabs(sekretaris, importer, rows):
     assert_all_stored(rows)
 
 
-def test_utf16_without_bom_gives_a_message(sekretaris, importer, rows):
-    data = csv_bytes(rows, encoding="utf-16-le")
-    record = importer.preview(data, DESA_PASAR_IPUH)
-    assert record.status == "failed"
-    assert record.message
-    page = text_of(importer.page(record.id))
-    assert record.message in page
-    assert "Register tidak berubah" in page
-    assert counts()["persons"] == 0
+# UTF-16 without a BOM is read too: tests/register/test_hostile_import.py.
 
 
 def test_headers_matched_ignoring_case_spaces_and_underscores(sekretaris, importer, rows):

@@ -1,5 +1,6 @@
 """Reading a register export into rows: XLSX, CSV (comma or semicolon; UTF-8 with or without
-BOM, Windows-1252, UTF-16), pipe- or tab-delimited text.
+BOM, Windows-1252, UTF-16 with or without BOM), pipe- or tab-delimited text; lines may end in
+CRLF, LF or CR, mixed.
 
 Whatever is wrong with the file as a whole (not a spreadsheet, empty, encrypted, formulas,
 merged cells, a missing required column) raises `FileProblem` with a message for the
@@ -101,13 +102,37 @@ def normalise_header(name: Any) -> str:
     return re.sub(r"[\s_.\-/]+", "", str(name or "").strip().lower()).lstrip("\ufeff")
 
 
+def _shown(cell: Any) -> str:
+    return str(cell).replace("\ufeff", "").strip()[:40]
+
+
+def column_name(raw: Any) -> str | None:
+    """The canonical column a header cell names, or None."""
+    key = normalise_header(raw)
+    return _CANONICAL.get(key) or ALIASES.get(key)
+
+
 def map_columns(header: list[Any]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, raw in enumerate(header):
-        key = normalise_header(raw)
-        name = _CANONICAL.get(key) or ALIASES.get(key)
-        if name and name not in columns:
-            columns[name] = index
+        name = column_name(raw)
+        if name is None:
+            continue
+        if name in columns:
+            # Two columns for one field: whichever were taken, the other would be ignored silently.
+            raise FileProblem(
+                _(
+                    'Kolom %(col)s muncul dua kali di baris judul (kolom ke-%(first)d "%(a)s" '
+                    'dan ke-%(second)d "%(b)s"). Hapus atau ganti nama salah satunya, lalu '
+                    "unggah lagi.",
+                    col=name,
+                    first=columns[name] + 1,
+                    a=_shown(header[columns[name]]),
+                    second=index + 1,
+                    b=_shown(raw),
+                )
+            )
+        columns[name] = index
     missing = [name for name in REQUIRED if name not in columns]
     if "kode_wilayah" not in columns and "desa_kelurahan" not in columns:
         missing.append("kode_wilayah / desa_kelurahan")
@@ -138,6 +163,26 @@ def read_table(data: bytes, filename: str = "") -> Table:
     return _read_delimited(text)
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """The codec ("utf-16-le" or "utf-16-be") of a `head` that looks like UTF-16 text without a
+    byte-order mark, else None.
+
+    Register text is nearly all Latin script: in UTF-16 every other byte is NUL (the odd ones in
+    little-endian, the even ones in big-endian) and the other bytes almost never are. A binary
+    file has its NULs everywhere."""
+    head = head[: len(head) // 2 * 2]
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    if odd_nuls >= 0.9 * pairs and even_nuls <= 0.02 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.9 * pairs and odd_nuls <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
@@ -145,6 +190,17 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError as error:
             raise FileProblem(_("Berkas UTF-16 rusak; simpan ulang sebagai CSV UTF-8.")) from error
     head = data[:4096]
+    if b"\x00" in head and (encoding := _utf16_without_bom(data[:1024])):
+        # Some tools write "Unicode" text without the byte-order mark Excel puts first.
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise FileProblem(
+                _(
+                    "Berkas CSV dalam UTF-16 tanpa penanda BOM dan isinya rusak; simpan ulang "
+                    "sebagai CSV UTF-8."
+                )
+            ) from error
     if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8")):
         raise FileProblem(
             _("Berkas ini bukan spreadsheet. Unggah ekspor berformat XLSX, CSV atau teks.")
@@ -178,9 +234,11 @@ def _read_delimited(text: str) -> Table:
     stripped = text.lstrip("\r\n")
     if not stripped.strip():
         raise FileProblem(_("Berkas kosong."))
-    end = stripped.find("\n")
-    delimiter = _delimiter((stripped if end < 0 else stripped[:end]).rstrip("\r"))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    end = re.search(r"[\r\n]", stripped)
+    delimiter = _delimiter(stripped if end is None else stripped[: end.start()])
+    # newline="": lines end in CRLF, LF or a lone CR (old Mac, or a file pasted together from
+    # several), and a line break inside a quoted cell stays in the cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     position = {"end": 0}
 
     def records() -> Iterator[tuple[int, list[str]]]:
@@ -219,7 +277,7 @@ def _read_delimited(text: str) -> Table:
         columns=columns,
         header_width=len(header[1]),
         rows=chain([first], stream),
-        estimated_rows=max(1, text.count("\n")),
+        estimated_rows=max(1, text.count("\n"), text.count("\r")),
     )
 
 

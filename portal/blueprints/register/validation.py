@@ -16,7 +16,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.blueprints.register.reading import Table
+from portal.blueprints.register.models import Household, Person
+from portal.blueprints.register.reading import Table, column_name
 from portal.control_characters import has_control_characters
 
 _DIGITS = re.compile(r"^\d+$", re.ASCII)
@@ -37,6 +38,24 @@ RELATIONS = {
     "10": "LAINNYA",
 }
 HEAD = "KEPALA KELUARGA"
+
+#: The file's text columns and the register column each is stored in. A value longer than its
+#: column is refused with its row, never cut: a cut address or mother's name would be a silent
+#: change of the register (issue 16.8).
+STORED_IN = {
+    "nama": Person.name,
+    "tempat_lahir": Person.birth_place,
+    "nama_ibu_kandung": Person.mother_name,
+    "hubungan_keluarga": Person.relation,
+    "alamat": Household.alamat,
+    "dusun": Household.dusun,
+    "rt": Household.rt,
+    "rw": Household.rw,
+    "iddtks": Household.iddtks,
+}
+MAX_LENGTHS: dict[str, int] = {
+    column: attribute.property.columns[0].type.length for column, attribute in STORED_IN.items()
+}
 
 
 @dataclass
@@ -127,7 +146,8 @@ def parse_identity_number(value: Any, label: str) -> tuple[str | None, str | Non
             label=label,
             value=f"{value:.6g}" if isinstance(value, float) else str(value),
         )
-    raw = text(value).replace(" ", "").lstrip("'")
+    # Digits grouped by spaces (also the no-break spaces of a copied web page) are one number.
+    raw = "".join(text(value).split()).lstrip("'")
     if not raw:
         return None, _("%(label)s kosong.", label=label)
     if _SCIENTIFIC.match(raw):
@@ -243,10 +263,12 @@ def parse_desil(value: Any) -> int | bool | None:
 
 
 def padded(value: Any) -> str | None:
+    """RT/RW as three digits ("1" → "001", "0012" → "012"); other text as written. Never cut:
+    a value longer than three is the validator's to refuse."""
     raw = text(value)
     if not raw:
         return None
-    return raw.zfill(3)[:3] if raw.isdigit() else raw[:3]
+    return raw.lstrip("0").zfill(3) if raw.isascii() and raw.isdigit() else raw
 
 
 @dataclass
@@ -338,6 +360,16 @@ def validate_table(
         if len(cells) > width:
             del cells[width:]  # cells right of the header are not data
         cells.append(None)
+        if _repeats_header(cells[i_nik], cells[i_kk]):
+            error(
+                None,
+                _(
+                    "Baris ini mengulang baris judul (mungkin beberapa berkas digabung). Hapus "
+                    "baris ini lalu impor ulang."
+                ),
+            )
+            issues.extend(row_issues)
+            continue
         nik, problem = parse_identity_number(cells[i_nik], "NIK")
         if problem:
             error("nomor_nik", problem)
@@ -349,8 +381,6 @@ def validate_table(
         name = text(cells[i_name])
         if not name:
             error("nama", _("Nama kosong."))
-        elif len(name) > 200:
-            error("nama", _("Nama lebih dari 200 karakter."))
         birth = parse_date(cells[i_birth])
         if birth == "invalid":
             error(
@@ -417,6 +447,23 @@ def validate_table(
                         column=column,
                     ),
                 )
+        # What each bounded column would store, measured before anything is stored.
+        relation_raw = text(cells[index["hubungan_keluarga"]]).upper()
+        stored = {
+            "nama": name,
+            "tempat_lahir": text(cells[index["tempat_lahir"]]),
+            "nama_ibu_kandung": text(cells[index["nama_ibu_kandung"]]),
+            "hubungan_keluarga": RELATIONS.get(relation_raw, relation_raw),
+            "alamat": text(cells[index["alamat"]]),
+            "dusun": text(cells[index["dusun"]]),
+            "rt": padded(cells[index["rt"]]) or "",
+            "rw": padded(cells[index["rw"]]) or "",
+            "iddtks": text(cells[index["iddtks"]]),
+        }
+        flagged = {issue.column for issue in row_issues}
+        for column, limit in MAX_LENGTHS.items():
+            if len(stored[column]) > limit and column not in flagged:
+                error(column, _too_long(column, limit, len(stored[column])))
 
         if row_issues:
             issues.extend(row_issues)
@@ -425,7 +472,6 @@ def validate_table(
                     rejected_ids.add(value)
             continue
 
-        relation_raw = text(cells[index["hubungan_keluarga"]]).upper()
         person = PersonRow(
             row=line,
             village_code=sys.intern(village),  # type: ignore[arg-type]
@@ -433,15 +479,15 @@ def validate_table(
             nik=nik,  # type: ignore[arg-type]
             name=name,
             sex=sex or None,
-            birth_place=_shared(text(cells[index["tempat_lahir"]])[:100]),
+            birth_place=_shared(stored["tempat_lahir"]),
             birth_date=birth if isinstance(birth, date) else None,
-            mother_name=text(cells[index["nama_ibu_kandung"]])[:200] or None,
-            relation=_shared(RELATIONS.get(relation_raw, relation_raw)[:40]),
-            alamat=_shared(text(cells[index["alamat"]])[:300]),
-            dusun=_shared(text(cells[index["dusun"]])[:100]),
-            rt=_shared(padded(cells[index["rt"]])),
-            rw=_shared(padded(cells[index["rw"]])),
-            iddtks=text(cells[index["iddtks"]])[:40] or None,
+            mother_name=stored["nama_ibu_kandung"] or None,
+            relation=_shared(stored["hubungan_keluarga"]),
+            alamat=_shared(stored["alamat"]),
+            dusun=_shared(stored["dusun"]),
+            rt=_shared(stored["rt"]),
+            rw=_shared(stored["rw"]),
+            iddtks=stored["iddtks"] or None,
             pkh=parse_flag(cells[index["pkh"]]),
             bpnt=parse_flag(cells[index["bpnt"]]),
             pbi=parse_flag(cells[index["pbi"]]),
@@ -455,6 +501,34 @@ def validate_table(
     valid = _reject_zeroed_column(valid, issues, rejected_ids)
     issues.sort(key=lambda i: (i.row, i.severity != "error"))
     return Validated(valid, issues, rejected_ids, total_rows=total_rows)
+
+
+def _repeats_header(nik_cell: Any, kk_cell: Any) -> bool:
+    """A header row inside the data (two exports pasted into one file)."""
+    return (
+        nik_cell.__class__ is str
+        and nik_cell.strip()[:1].isalpha()
+        and column_name(nik_cell) == "nomor_nik"
+        and column_name(kk_cell) == "nomor_kk"
+    )
+
+
+def _too_long(column: str, limit: int, length: int) -> str:
+    if column in ("rt", "rw"):
+        return _(
+            "%(label)s paling banyak %(max)d angka, misalnya 001 (berisi %(n)d karakter). "
+            "Perbaiki di spreadsheet lalu impor ulang.",
+            label=column.upper(),
+            max=limit,
+            n=length,
+        )
+    return _(
+        "Kolom %(column)s lebih dari %(max)d karakter (berisi %(n)d karakter); isinya tidak "
+        "dipotong. Perpendek di spreadsheet lalu impor ulang.",
+        column=column,
+        max=limit,
+        n=length,
+    )
 
 
 def _warnings(person: PersonRow) -> list[Issue]:
