@@ -385,7 +385,7 @@ def seed() -> list[DemoUser]:
             db.select(User).where(User.username == demo.username)
         ).scalar_one_or_none()
         if user is None:
-            users.create_user(
+            user, _password = users.create_user(
                 users.UserData(
                     demo.username, demo.full_name, demo.role, demo.region_code, nip=demo.nip
                 ),
@@ -394,7 +394,9 @@ def seed() -> list[DemoUser]:
         else:
             user.password_hash = hash_password(DEMO_PASSWORD)
             user.active = True
-            user.must_change_password = False
+        # The demo's published password: nobody is made to change it (a password set by
+        # someone else is, anywhere but here).
+        user.must_change_password = False
     db.session.flush()
     return list(DEMO_USERS)
 

@@ -130,7 +130,8 @@ class TestCreate:
             db.select(User).where(User.username == "dewi.sekdes")
         ).scalar_one()
         assert location(response) == f"/admin/pengguna/{user.id}"
-        assert user.must_change_password is False
+        # The admin knows it: the user changes it at the first login (test_admin_password.py).
+        assert user.must_change_password is True
         assert "Pengguna dewi.sekdes dibuat." in client.get(location(response)).get_data(
             as_text=True
         )

@@ -41,7 +41,7 @@ def create(runner, *extra: str, region: str = "17.06", role: str = "admin"):
 
 
 def test_create_with_password(runner, regions):
-    result = create(runner, "--password", "padi-menguning-9")
+    result = create(runner, "--password", "padi-menguning-9", "--own-password")
 
     assert result.exit_code == 0, result.output
     assert "Pengguna admin.mukomuko (admin, 17.06) dibuat." in result.output

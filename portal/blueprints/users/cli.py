@@ -22,7 +22,13 @@ users_cli = AppGroup("users", help="Akun pengguna portal.")
 @click.option(
     "--password",
     default=None,
-    help="Kata sandi; tanpa ini dibuat kata sandi sementara yang wajib diganti saat masuk.",
+    help="Kata sandi awal, wajib diganti saat pertama masuk; tanpa ini dibuat kata sandi "
+    "sementara (juga wajib diganti).",
+)
+@click.option(
+    "--own-password",
+    is_flag=True,
+    help="Akun ini milik Anda sendiri dan --password pilihan Anda: tidak wajib diganti.",
 )
 def create_command(
     username: str,
@@ -31,8 +37,15 @@ def create_command(
     region_code: str,
     email: str | None,
     password: str | None,
+    own_password: bool,
 ) -> None:
     """Buat pengguna (misalnya admin dinas sosial pertama)."""
+    # A password given here is known to whoever typed it: the account must change it at first
+    # login, unless the operator creates their own account (the first admin, set up by the
+    # person who will use it) and says so. Only they can know that; the portal cannot.
+    if own_password and password is None:
+        click.echo("Gagal: --own-password hanya bersama --password.", err=True)
+        sys.exit(2)
     data = users.UserData(
         username=username,
         full_name=full_name,
@@ -41,7 +54,7 @@ def create_command(
         email=email,
     )
     try:
-        user, temporary = users.create_user(data, password=password)
+        user, temporary = users.create_user(data, password=password, chosen_by_owner=own_password)
     except users.UserError as error:
         db.session.rollback()
         click.echo(f"Gagal: {error.message}", err=True)
@@ -50,6 +63,8 @@ def create_command(
     click.echo(f"Pengguna {user.username} ({user.role}, {user.region.dotted_code}) dibuat.")
     if temporary:
         click.echo(f"Kata sandi sementara: {temporary} (wajib diganti saat pertama masuk)")
+    elif user.must_change_password:
+        click.echo("Kata sandi awal wajib diganti saat pertama masuk.")
 
 
 @users_cli.command("list")

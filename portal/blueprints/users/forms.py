@@ -53,7 +53,10 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Kata sandi awal"),
         validators=[Optional()],
-        description=_l("Kosongkan agar portal membuat kata sandi sementara."),
+        description=_l(
+            "Kosongkan agar portal membuat kata sandi sementara. Pengguna wajib menggantinya "
+            "saat pertama masuk, juga kata sandi yang Anda isi di sini."
+        ),
     )
 
     def set_region_choices(self, prefix: str) -> None:

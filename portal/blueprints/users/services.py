@@ -83,10 +83,17 @@ def username_taken(username: str, except_id: int | None = None) -> bool:
 
 
 def create_user(
-    data: UserData, *, password: str | None = None, actor: Any | None = None
+    data: UserData,
+    *,
+    password: str | None = None,
+    actor: Any | None = None,
+    chosen_by_owner: bool = False,
 ) -> tuple[User, str | None]:
-    """Create a user. Without a password a temporary one is generated and returned (shown once);
-    the user must change it at first login."""
+    """Create a user. Without a password a temporary one is generated and returned (shown once).
+    Either way the user must change it at first login: a password someone else chose (an admin,
+    an operator at the command line) is known to them. Only `chosen_by_owner`, said by whoever
+    creates their own account with a password of their own (`flask users create
+    --own-password`), lets the account keep it; a generated password is never kept."""
     data = _clean(data)
     if not USERNAME_RE.match(data.username):
         raise UserError(
@@ -114,7 +121,7 @@ def create_user(
         role=data.role,
         region_code=region.code,
         password_hash=hash_password(password),
-        must_change_password=temporary is not None,
+        must_change_password=temporary is not None or not chosen_by_owner,
         active=True,
     )
     db.session.add(user)
