@@ -74,8 +74,16 @@ def test_the_database_refuses_changes_to_a_locked_meetings_rows(locked):
 
 
 def test_the_camat_may_still_move_a_locked_meeting_on(locked):
-    """confirm/return (the next issue) change the state only, which the triggers allow."""
+    """confirm/return change the state only, which the sealing triggers allow (a confirmation
+    needs its review row: migration 0010; see tests/security/test_db_shortcuts.py)."""
     meeting, _ba = locked
+    db.session.execute(
+        text(
+            "INSERT INTO meeting_reviews (meeting_id, outcome, created_at, pdf, pdf_sha256) "
+            "VALUES (:m, 'confirmed', CURRENT_TIMESTAMP, :pdf, :h)"
+        ),
+        {"m": meeting.id, "pdf": b"%PDF-", "h": "b" * 64},
+    )
     db.session.execute(
         text("UPDATE meetings SET state = 'confirmed' WHERE id = :m"), {"m": meeting.id}
     )

@@ -35,6 +35,7 @@ from tests.meetings.conftest import (
     count,
     families,
     invite,
+    put_in_state,
     reload,
 )
 
@@ -269,7 +270,7 @@ def test_remove_participant_only_while_draft_or_scheduled(
 ) -> None:
     meeting = make_meeting(states.DRAFT, voters=2)
     gone, kept = meeting.participants
-    meeting.state = state
+    put_in_state(meeting, state)
     db.session.commit()
     if state in (states.DRAFT, states.SCHEDULED):
         services.remove_participant(meeting, gone, user=sekretaris)
@@ -431,7 +432,7 @@ def test_a_walk_in_is_present_at_once(make_meeting: MakeMeeting, sekretaris: Use
 def test_check_in_only_in_session(state: str, make_meeting: MakeMeeting, sekretaris: User) -> None:
     meeting = make_meeting(states.DRAFT, voters=1)
     (participant,) = meeting.participants
-    meeting.state = state
+    put_in_state(meeting, state)
     db.session.commit()
     refused = error_of(services.check_in, meeting, participant, user=sekretaris)
     assert refused.message == refused_in("Kehadiran", state)
@@ -1106,7 +1107,7 @@ def test_decisions_only_in_session(
 ) -> None:
     meeting, people = session(make_meeting, sekretaris, invited=3, present=3)
     proposal = removal(meeting, register[0], sekretaris)
-    meeting.state = state
+    put_in_state(meeting, state)
     db.session.commit()
     expected = refused_in("Keputusan", state)
     for call, kwargs in (

@@ -22,6 +22,7 @@ from tests.meetings.conftest import (
     everyone_present,
     invite,
     moves_of,
+    put_in_state,
     reload,
 )
 
@@ -106,7 +107,7 @@ def test_every_move_by_every_role_from_this_state(
     # Two invited voters, so that "open" has someone to count; no proposals, so "decide" may go.
     meeting = make_meeting(states.DRAFT, voters=2)
     everyone_present(meeting)  # "decide" needs the quorum
-    meeting.state = state  # after the check-ins: a locked meeting's rows no longer change
+    put_in_state(meeting, state)  # after the check-ins: a locked meeting's rows no longer change
     db.session.commit()
     for move in states.MOVES:
         for role in ROLES:
@@ -146,7 +147,7 @@ def test_every_move_by_every_role_from_this_state(
             assert after["audit_entries"] == before["audit_entries"] + 1
             # Back to the state under test for the next role.
             meeting = reload(meeting)
-            meeting.state = state
+            put_in_state(meeting, state)
             db.session.commit()
 
 

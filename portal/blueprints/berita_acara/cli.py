@@ -1,4 +1,5 @@
-"""`flask ba verify FILE`: is this PDF a genuine berita acara of this portal?"""
+"""`flask ba verify FILE`: is this PDF a genuine berita acara of this portal?
+`flask ba trust-certificates`: which recorded signing certificates verification trusts."""
 
 from __future__ import annotations
 
@@ -128,3 +129,85 @@ def generate(meeting_id: int) -> None:
     ba = of_meeting(meeting_id)
     click.echo(f"Status: {ba.status}" + (f" ({ba.error})" if ba.error else ""))
     sys.exit(0 if ba.status == "done" else 1)
+
+
+@ba_cli.command("trust-certificates")
+@click.option(
+    "--fingerprint",
+    "fingerprints",
+    multiple=True,
+    help="SHA-256 sertifikat lama milik portal ini yang juga dipercaya (boleh diulang).",
+)
+@with_appcontext
+def trust_certificates(fingerprints: tuple[str, ...]) -> None:
+    """Seal the configured signing certificate, and those named with --fingerprint, so that
+    verification trusts them (after upgrading to the seal, or after a change of SECRET_KEY).
+    Lists the recorded certificates that stay untrusted. Seals nothing if a name is wrong."""
+    from sqlalchemy import select
+
+    from portal import audit
+    from portal.blueprints.berita_acara import signing, trust
+    from portal.blueprints.berita_acara.models import SigningCertificate
+    from portal.blueprints.berita_acara.services import remember_certificate
+    from portal.extensions import db
+
+    problems: list[str] = []
+    sealed: list[SigningCertificate] = []
+    try:
+        identity = signing.load_identity()
+    except (OSError, RuntimeError, ValueError) as error:
+        click.echo(f"Identitas penandatangan tidak dapat dibaca: {error}", err=True)
+        sys.exit(1)
+    row = db.session.get(SigningCertificate, identity.fingerprint)
+    was_sealed = row is not None and trust.is_sealed(row)
+    remember_certificate(identity)
+    row = db.session.get(SigningCertificate, identity.fingerprint)
+    if not trust.is_sealed(row):
+        problems.append(
+            f"Baris {identity.fingerprint} di basis data tidak berisi sertifikat yang "
+            "dikonfigurasi: tidak disegel."
+        )
+    elif not was_sealed:
+        sealed.append(row)
+    for given in fingerprints:
+        fingerprint = given.strip().lower().replace(":", "")
+        row = db.session.get(SigningCertificate, fingerprint)
+        if row is None:
+            problems.append(f"Sertifikat {given} tidak tercatat di basis data.")
+        elif trust.fingerprint_of(row.pem) != row.fingerprint:
+            problems.append(
+                f"Sertifikat {fingerprint} di basis data tidak cocok dengan sidik jarinya: "
+                "tidak disegel."
+            )
+        elif not trust.is_sealed(row):
+            trust.seal(row)
+            sealed.append(row)
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            click.echo(f"Masalah: {problem}", err=True)
+        click.echo("Tidak ada sertifikat yang disegel.", err=True)
+        sys.exit(1)
+    for row in sealed:
+        audit.record(
+            "berita_acara.certificate_trusted",
+            object_type="signing_certificate",
+            object_id=row.fingerprint,
+            details={"subject": row.subject},
+        )
+    now_sealed = {row.fingerprint for row in sealed}
+    db.session.commit()
+    for row in db.session.execute(
+        select(SigningCertificate).order_by(SigningCertificate.created_at)
+    ).scalars():
+        if row.fingerprint in now_sealed:
+            state = "disegel sekarang"
+        elif trust.is_sealed(row):
+            state = "sudah dipercaya"
+        else:
+            state = "TIDAK dipercaya (segel dengan --fingerprint bila milik portal ini)"
+        configured = (
+            " [identitas yang dikonfigurasi]" if row.fingerprint == identity.fingerprint else ""
+        )
+        click.echo(f"{row.fingerprint} {row.subject}{configured}: {state}")
+    click.echo(f"Disegel: {len(sealed)} sertifikat.")

@@ -73,8 +73,9 @@ class BeritaAcara(db.Model):
 
 
 class SigningCertificate(db.Model):
-    """Every certificate the portal has signed with. Verification trusts these (and the
-    configured ones), so PDFs signed before a key change, or by another worker, still verify."""
+    """Every certificate the portal has signed with. Verification trusts those the portal
+    sealed (`trust.py`) and the configured one, so PDFs signed before a key change, or by another
+    worker, still verify. Written once: the database refuses changes but to the seal (0010)."""
 
     __tablename__ = "signing_certificates"
 
@@ -82,3 +83,6 @@ class SigningCertificate(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # HMAC of fingerprint and certificate with a key derived from SECRET_KEY: None (or a seal
+    # made under another secret key) is not trusted until `flask ba trust-certificates`.
+    seal: Mapped[str | None] = mapped_column(String(64))

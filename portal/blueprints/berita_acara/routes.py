@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import can, get_scoped_or_404, require
+from portal.access import can, covers, get_scoped_or_404, require
 from portal.blueprints.berita_acara import services
 from portal.blueprints.berita_acara.forms import RequestForm, ScanForm, VerifyForm
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
@@ -30,6 +28,12 @@ def berita_acara_of(meeting_id: int) -> BeritaAcara | None:
 @bp.app_template_global()
 def berita_acara_stalled(ba: BeritaAcara) -> bool:
     return services.is_stalled(ba)
+
+
+@bp.app_template_global()
+def scan_refusal(meeting: Meeting) -> str | None:
+    """Why the scan may not be uploaded now (the panel then shows this instead of the form)."""
+    return services.scan_refusal(meeting)
 
 
 def _meeting(meeting_id: int, *, lock: bool = False) -> Meeting:
@@ -134,7 +138,11 @@ def scan(meeting_id: int):
     form = ScanForm()
     if form.validate_on_submit():
         upload = form.scan.data
-        data = upload.read() if upload else b""
+        from flask import current_app
+
+        # One byte past the cap is enough for the service to refuse a file as too large.
+        limit = current_app.config.get("BA_SCAN_MAX_BYTES", 10 * 1024 * 1024)
+        data = upload.read(limit + 1) if upload else b""
         try:
             services.attach_scan(meeting, data, user=current_user)
         except services.BeritaAcaraError as error:
@@ -160,24 +168,25 @@ def _public_ba(code: str) -> BeritaAcara:
     return ba
 
 
-def _public_page(ba: BeritaAcara, form: VerifyForm, verdict=None, status: int = 200):
-    decided = json.loads(ba.canonical)
-    response = render_template(
-        "berita_acara/verify.html",
+def _verification(ba: BeritaAcara, form: VerifyForm, verdict=None) -> dict:
+    """The page's context: what a reader may see of the families is decided by their scope
+    over the village and, for everyone else, by the transparency page's rule."""
+    return dict(
+        services.verification_view(ba, in_scope=covers(ba.meeting.village_code)),
         ba=ba,
         meeting=ba.meeting,
-        decided=decided,
         form=form,
         verdict=verdict,
         mask=mask_id,
         reason_labels=REASON_LABELS,
     )
-    return response, status
 
 
 @public_bp.route("/<code>", methods=["GET"])
 def show(code: str):
-    return _public_page(_public_ba(code), VerifyForm())
+    return render_template(
+        "berita_acara/verify.html", **_verification(_public_ba(code), VerifyForm())
+    )
 
 
 def _verify_limit() -> str:
@@ -200,13 +209,5 @@ def check(code: str):
         else:
             verdict = services.check_file(data, ba)
     return fragment_or_page(
-        "berita_acara/verify.html",
-        "berita_acara/_verdict.html",
-        ba=ba,
-        meeting=ba.meeting,
-        decided=json.loads(ba.canonical),
-        form=form,
-        verdict=verdict,
-        mask=mask_id,
-        reason_labels=REASON_LABELS,
+        "berita_acara/verify.html", "berita_acara/_verdict.html", **_verification(ba, form, verdict)
     )

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from portal import audit
-from portal.blueprints.berita_acara import canonical, document, signing
+from portal.blueprints.berita_acara import canonical, document, scan, signing, trust
 from portal.blueprints.berita_acara.models import (
     DONE,
     FAILED,
@@ -153,14 +153,20 @@ def decided_document(meeting: Meeting) -> tuple[bytes, str]:
 
 
 def remember_certificate(identity: signing.Identity) -> None:
-    if db.session.get(SigningCertificate, identity.fingerprint) is None:
-        db.session.add(
-            SigningCertificate(
-                fingerprint=identity.fingerprint,
-                subject=identity.subject[:300],
-                pem=identity.certificate_pem,
-            )
+    """Record the certificate the portal signs with, sealed (`trust.py`): it stays trusted after
+    a key change. A row of this fingerprint without a valid seal (recorded before the seal, or
+    under another SECRET_KEY) is sealed now, if its certificate is really this one."""
+    row = db.session.get(SigningCertificate, identity.fingerprint)
+    if row is None:
+        row = SigningCertificate(
+            fingerprint=identity.fingerprint,
+            subject=identity.subject[:300],
+            pem=identity.certificate_pem,
         )
+        trust.seal(row)
+        db.session.add(row)
+    elif not trust.is_sealed(row) and trust.fingerprint_of(row.pem) == identity.fingerprint:
+        trust.seal(row)
 
 
 def generate(ba_id: int) -> None:
@@ -260,62 +266,26 @@ def generate(ba_id: int) -> None:
 
 # --- the hand-signed scan ------------------------------------------------------------------
 
-SCAN_TYPES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
-
-def sniff_scan(data: bytes) -> str | None:
-    """The scan's type by its content (never by its name), checked by opening it."""
-    mimetype = next((kind for magic, kind in SCAN_TYPES if data.startswith(magic)), None)
-    if mimetype is None:
-        return None
-    try:
-        if mimetype == "application/pdf":
-            import io
-
-            import pikepdf
-
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                if len(pdf.pages) == 0:
-                    return None
-        else:
-            import io
-
-            from PIL import Image
-
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-    except Exception:  # unreadable content is simply not accepted
-        return None
-    return mimetype
+def scan_refusal(meeting: Meeting) -> str | None:
+    """Why no scan may be uploaded for this meeting now (None while it may): see `scan`."""
+    return scan.upload_refusal(meeting, of_meeting(meeting.id))
 
 
 def attach_scan(meeting: Meeting, data: bytes, *, user: Any) -> BeritaAcara:
+    """Keep the scan of the hand-signed berita acara (the caller loaded the meeting FOR
+    UPDATE, as the camat's review does, so no review slips in between the check and the
+    write). Refused, with nothing written, once the camat has reviewed the meeting or when
+    the file is not a clean PDF, JPEG or PNG."""
     ba = of_meeting(meeting.id)
-    if ba is None or ba.status != DONE:
-        raise BeritaAcaraError(_("Buat dan kunci berita acara dulu, lalu unggah pindaiannya."))
-    if meeting.state not in (states.LOCKED, states.RETURNED):
-        raise BeritaAcaraError(
-            _(
-                "Pindaian tidak dapat diganti: musyawarah berstatus %(state)s.",
-                state=meeting.state_label,
-            )
-        )
+    refusal = scan.upload_refusal(meeting, ba)
+    if refusal is not None:
+        raise BeritaAcaraError(refusal)
     limit = current_app.config.get("BA_SCAN_MAX_BYTES", 10 * 1024 * 1024)
-    if not data:
-        raise BeritaAcaraError(_("Pilih berkas pindaian."))
-    if len(data) > limit:
-        raise BeritaAcaraError(
-            _("Berkas terlalu besar: paling besar %(mb)d MB.", mb=limit // (1024 * 1024))
-        )
-    mimetype = sniff_scan(data)
-    if mimetype is None:
-        raise BeritaAcaraError(
-            _("Berkas harus PDF, JPEG atau PNG yang dapat dibuka (isi berkas diperiksa).")
-        )
+    try:
+        mimetype = scan.check_file(data, max_bytes=limit)
+    except scan.ScanRefused as refused:
+        raise BeritaAcaraError(refused.message) from refused
     replaced = ba.scan_sha256
     ba.scan, ba.scan_mimetype, ba.scan_size = data, mimetype, len(data)
     ba.scan_sha256 = hashlib.sha256(data).hexdigest()
@@ -330,6 +300,47 @@ def attach_scan(meeting: Meeting, data: bytes, *, user: Any) -> BeritaAcara:
 
 
 # --- verification of a PDF ------------------------------------------------------------------
+
+
+#: What the verification page shows of the families: all of them as the meeting's officials
+#: see them, those the transparency page shows (masked as there), or none, only the counts.
+FULL, PUBLIC, COUNTS = "full", "public", "counts"
+
+
+def verification_view(ba: BeritaAcara, *, in_scope: bool) -> dict[str, Any]:
+    """What the public verification page of `ba` shows its reader (template context).
+
+    Anyone sees whether a file is genuine, the meeting, its dates, the counts and the hash.
+    Names follow the transparency page's rule: a user whose scope covers the village sees every
+    family (NIK and KK masked); anyone else sees the families only where the transparency page
+    would show this meeting, exactly as it shows them, and otherwise none, nor the counts by
+    reason (in a small village "1 keluar, meninggal" tells who died). What is not shown is not
+    handed to the template either."""
+    from portal.blueprints.transparency import services as transparency
+
+    document = json.loads(ba.canonical)
+    if in_scope:
+        return {"decided": document, "families_shown": FULL, "public_families": None}
+    shown = PUBLIC if transparency.decisions_public(ba.meeting) else COUNTS
+    counts = dict(document.get("counts") or {})
+    if shown == COUNTS:
+        counts.pop("keluar_by_reason", None)
+    attendance = dict(document.get("attendance") or {})
+    attendance["participants"] = [  # counted for old documents, never named here
+        {key: person.get(key) for key in ("votes", "present", "walk_in")}
+        for person in attendance.get("participants") or []
+    ]
+    header = {
+        "format": document.get("format"),
+        "meeting": document.get("meeting") or {},
+        "attendance": attendance,
+        "counts": counts,
+    }
+    return {
+        "decided": header,
+        "families_shown": shown,
+        "public_families": transparency.public_families(document) if shown == PUBLIC else None,
+    }
 
 
 @dataclass

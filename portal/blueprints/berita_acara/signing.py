@@ -4,8 +4,9 @@ Identity: a PKCS#12 file the operator configures (`BA_SIGNING_PKCS12` + `BA_SIGN
 e.g. one issued by a government CA), or else an EC P-256 key and a self-signed certificate that
 the portal creates at first start in `instance/signing/`. Several app servers or workers must
 share one identity: give them the same PKCS#12 file (or copy `instance/signing/`). Every
-certificate used is also recorded in the database, and validation trusts those, so a PDF signed
-by any of the portal's keys still verifies after a key change.
+certificate used is also recorded in the database, sealed with a key derived from SECRET_KEY
+(`trust.py`), and validation trusts the sealed ones, so a PDF signed by any of the portal's keys
+still verifies after a key change, and a row inserted by hand is not trusted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import current_app
+
+from portal import inflation
 
 T = TypeVar("T")
 KEY_FILE = "signing-key.pem"
@@ -305,16 +308,32 @@ class PdfCheck:
 
 
 def trusted_certificates() -> list[asn1_x509.Certificate]:
-    """The portal's own certificates (database) plus the configured identity's."""
+    """The portal's own certificates: those of the database that carry the portal's seal, plus
+    the configured identity's (trusted whatever the database holds)."""
     from sqlalchemy import select
 
+    from portal.blueprints.berita_acara import trust
     from portal.blueprints.berita_acara.models import SigningCertificate
     from portal.extensions import db
 
-    result = []
-    for pem in db.session.execute(select(SigningCertificate.pem)).scalars():
-        result.append(_load_pem(pem))
-    return result
+    trusted: dict[str, asn1_x509.Certificate] = {}
+    for row in db.session.execute(select(SigningCertificate)).scalars():
+        if trust.is_sealed(row):
+            trusted[row.fingerprint] = _load_pem(row.pem)
+    configured = configured_certificate()
+    if configured is not None:
+        trusted.setdefault(hashlib.sha256(configured.dump()).hexdigest(), configured)
+    return list(trusted.values())
+
+
+def configured_certificate() -> asn1_x509.Certificate | None:
+    """The configured identity's certificate; None when it cannot be read (verification then
+    trusts the sealed certificates only, and signing reports the problem)."""
+    try:
+        return load_identity().signer.signing_cert
+    except (OSError, RuntimeError, ValueError) as error:
+        current_app.logger.warning("signing identity not readable: %s", error)
+        return None
 
 
 def _load_pem(pem: str) -> asn1_x509.Certificate:
@@ -336,7 +355,9 @@ def _check_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> PdfChec
     from pyhanko_certvalidator import ValidationContext
 
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(
+            io.BytesIO(data), strict=False, decode_limits=inflation.pdf_decode_limits()
+        )
         embedded = list(reader.embedded_signatures)
     except Exception:  # anything unreadable is "not a PDF we can check"
         return PdfCheck(readable=False, signatures=[])

@@ -131,12 +131,17 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
         entry_total=counts["families"] + counts["baru"],
     )
     db.session.add(review)
+    # The review first: the database refuses a meeting confirmed without it (migration 0010),
+    # and one flush would update the meeting before inserting the review.
+    db.session.flush()
     _move(meeting, "confirm", user, note)
     _audit(
         meeting,
         "review.confirmed",
         {
             "pdf_sha256": review.pdf_sha256,
+            # The scan the camat saw: it can no longer change (berita_acara.scan).
+            "scan_sha256": ba.scan_sha256,
             "removed": applied.removed,
             "added": applied.added,
             "corrected": applied.corrected,
@@ -175,14 +180,14 @@ def camat_stamp(pdf: bytes, meeting: Meeting, user: Any) -> signing.Stamp | None
 
 def return_meeting(meeting: Meeting, *, user: Any, note: str | None) -> MeetingReview:
     """Return a locked meeting to the secretary with a note; it is corrected by an addendum."""
-    _ready(meeting, "return", user)
+    ba = _ready(meeting, "return", user)
     note = _clean_note(note)
     if not note:
         raise ReviewError(_("Tulis alasan pengembalian untuk sekretaris desa."), "note")
     review = MeetingReview(meeting_id=meeting.id, outcome=RETURNED, note=note, user_id=user.id)
     db.session.add(review)
     _move(meeting, "return", user, note)
-    _audit(meeting, "review.returned", {"note_length": len(note)})
+    _audit(meeting, "review.returned", {"note_length": len(note), "scan_sha256": ba.scan_sha256})
     db.session.flush()
     notify("notify_meeting_returned", meeting, review)
     return review

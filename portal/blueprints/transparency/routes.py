@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.transparency import services
-from portal.personal_data import mask_id
 
 bp = Blueprint("transparency", __name__)
 
@@ -39,8 +37,6 @@ def village(village_code: str):
         village=region,
         chain=region.ancestors(),
         meetings=services.confirmed_meetings(region.code),
-        mask=mask_id,
-        reason_labels=REASON_LABELS,
     )
 
 
