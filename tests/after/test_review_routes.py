@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings.models import KabupatenRules, Meeting, Participant
+from portal.blueprints.meetings.services import moves
 from portal.blueprints.review.models import MeetingReview
 from portal.extensions import db
 from tests.after.conftest import build_locked
@@ -239,7 +240,7 @@ def test_the_camat_sees_a_family_kept_by_one_meeting_and_removed_by_another(
     discussed = {row["kk"] for row in signed["rejected"]}
     kept = next(row for row in signed["families"]["tetap"] if row["kk"] not in discussed)
     family = next(h for h in register if h.kk == kept["kk"])
-    monkeypatch.setattr(meetings, "_refuse_decided_elsewhere", lambda meeting: None)
+    monkeypatch.setattr(moves, "refuse_decided_elsewhere", lambda meeting: None)
     second, _ = build_locked(
         users["sekretaris"],
         [family],

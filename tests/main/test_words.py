@@ -61,7 +61,7 @@ def _action_keys() -> set[str]:
             base = getattr(getattr(func, "value", None), "id", "")
             if name == "record" and base == "audit":
                 candidates = node.args[:1]
-            elif name == "_audit":
+            elif name in ("_audit", "audit_meeting"):
                 candidates = node.args[1:2]
             else:
                 continue

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit import AuditEntry
 from portal.blueprints.meetings import services, states
 from portal.blueprints.meetings.models import DecisionClaim, Meeting
+from portal.blueprints.meetings.services import moves
 from portal.extensions import db
 from portal.timeutil import as_utc, local_date
 from tests.meetings.conftest import everyone_present, invite, meeting_data, moves_of, reload
@@ -273,7 +274,7 @@ def test_the_camat_sees_a_family_decided_otherwise_in_another_meeting(
     # Records made before the rule (migration 0007 keeps them): the second meeting was decided
     # first, listing every family as tetap; then the first (same period) removed one of them.
     listing_all = decided_meeting(make_meeting, sekretaris, [])
-    monkeypatch.setattr(services, "_refuse_decided_elsewhere", lambda meeting: None)
+    monkeypatch.setattr(moves, "refuse_decided_elsewhere", lambda meeting: None)
     removing = decided_meeting(make_meeting, sekretaris, register[:1])
     monkeypatch.undo()
     found = services.contradictions(listing_all)

@@ -25,6 +25,13 @@ from portal.blueprints.meetings.models import (
     ProposalCorrection,
     Vote,
 )
+from portal.blueprints.meetings.services.common import (
+    audit_meeting,
+    audit_value,
+    flush_versioned,
+    require_state,
+)
+from portal.blueprints.meetings.services.participants import clean_participant
 from portal.extensions import db
 from portal.personal_data import mask_id
 
@@ -51,7 +58,7 @@ def _earlier(proposal: Proposal) -> dict[str, Any]:
         "votes_abstain": proposal.votes_abstain,
         "voters_present": proposal.voters_present,
         "disputed": proposal.disputed,
-        "decided_at": services._plain(proposal.decided_at),
+        "decided_at": audit_value(proposal.decided_at),
         "decided_by": proposal.decided_by,
         "named_votes": [
             {"participant": pid, "name": name, "choice": choice} for pid, name, choice in named
@@ -63,7 +70,7 @@ def reopen_decision(meeting: Meeting, proposal: Proposal, *, reason: str, user: 
     """Put one decided proposal back to open while the meeting is in session (also after
     "Buka kembali"): its named votes and counts are cleared, the objection (`disputed`) stays,
     and the correction (who, when, why, the earlier decision) is kept and audited."""
-    services._require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
+    require_state(meeting, states.DECISIONS_OPEN, _("Keputusan"))
     if proposal.meeting_id != meeting.id:
         raise services.MeetingError(_("Usulan ini bukan dari musyawarah ini."))
     if proposal.status != "decided":
@@ -97,12 +104,12 @@ def reopen_decision(meeting: Meeting, proposal: Proposal, *, reason: str, user: 
     proposal.voters_present = None
     proposal.decided_at = None
     proposal.decided_by = None
-    services._audit(
+    audit_meeting(
         meeting,
         "meeting.decision_reopen",
         {"proposal": proposal.id, "reason": reason, "earlier": earlier},
     )
-    services._flush_versioned()
+    flush_versioned()
 
 
 def corrections(meeting: Meeting) -> list[ProposalCorrection]:
@@ -161,7 +168,7 @@ def refuse_second_walk_in(
 ) -> None:
     """The same person does not walk in twice, nor walks in when invited: the same NIK in this
     meeting, or (for an entry without a NIK) the same normalised name as anyone on the list.
-    `data` is already cleaned (`services._clean_participant`)."""
+    `data` is already cleaned (`services.participants.clean_participant`)."""
     others = [p for p in meeting.participants if exclude is None or p.id != exclude.id]
     if data.nik:
         same = next((p for p in others if p.nik == data.nik), None)
@@ -209,7 +216,7 @@ def counted_in_a_decision(meeting: Meeting, participant: Participant) -> bool:
 
 
 def _walk_in_changeable(meeting: Meeting, participant: Participant, what: str) -> None:
-    services._require_state(meeting, states.ATTENDANCE_OPEN, what)
+    require_state(meeting, states.ATTENDANCE_OPEN, what)
     if participant.meeting_id != meeting.id or not participant.walk_in:
         raise services.MeetingError(_("Hanya peserta tambahan yang dapat diubah di sini."))
     if counted_in_a_decision(meeting, participant):
@@ -228,7 +235,7 @@ def correct_walk_in(
 ) -> None:
     """Name, unsur, position and NIK of a walk-in, while no decision counted them."""
     _walk_in_changeable(meeting, participant, _("Peserta tambahan"))
-    data = services._clean_participant(data)
+    data = clean_participant(data)
     refuse_second_walk_in(meeting, data, exclude=participant)
     changes: dict[str, list[str | None]] = {}
     for name in ("name", "unsur", "position", "nik"):
@@ -244,7 +251,7 @@ def correct_walk_in(
     except IntegrityError as error:  # the NIK index, raced by another request
         db.session.rollback()
         raise services.MeetingError(_("NIK ini sudah ada di daftar peserta."), "nik") from error
-    services._audit(
+    audit_meeting(
         meeting, "meeting.walk_in_correct", {"participant": participant.id, "changes": changes}
     )
 
@@ -258,6 +265,6 @@ def remove_walk_in(meeting: Meeting, participant: Participant, *, user: Any) -> 
         "nik": mask_id(participant.nik) if participant.nik else None,
     }
     db.session.delete(participant)
-    services._audit(meeting, "meeting.walk_in_remove", details)
+    audit_meeting(meeting, "meeting.walk_in_remove", details)
     db.session.flush()
     db.session.expire(meeting, ["participants"])
