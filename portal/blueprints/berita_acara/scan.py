@@ -17,7 +17,8 @@ before pikepdf opens the file every deflate stream in it is inflated here in chu
 thrown away: a file whose streams would inflate beyond SCAN_PDF_MAX_INFLATED is refused unread.
 Filters whose output that count cannot see (LZW, run-length, ASCII hex/85 in front of a deflate
 stream, two deflate layers, a filter given by reference) and encrypted files are refused too:
-a scan needs none of them. The walk itself visits at most SCAN_PDF_MAX_NODES objects. An image
+a scan needs none of them. The walk then runs in a child process with bounded memory and time
+(`portal/pdf_walk.py`: qpdf keeps every object it parses). An image
 is checked by its header: its pixel count is bounded before anything could decode it.
 """
 
@@ -26,10 +27,10 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from typing import Any
 
 from flask_babel import gettext as _
 
+from portal import pdf_walk
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
@@ -46,41 +47,7 @@ SCAN_MAX_PIXELS = 64_000_000
 #: holds ~70 bytes per token of the object syntax it parses (8 MB of `1 1 1 …` in an object
 #: stream: 0.5 GB); a lossless scan beyond it is refused with the advice to upload a photo.
 SCAN_PDF_MAX_INFLATED = 64 * 1024 * 1024
-#: Objects visited from the trailer: a scan of many pages has a few thousand.
-SCAN_PDF_MAX_NODES = 200_000
 
-#: Keys that exist only to run, open or carry something: JavaScript (in an action or the
-#: document's name tree), automatic actions, attached files, rich media, XFA forms.
-ACTIVE_KEYS = frozenset(
-    {
-        "/JS",
-        "/JavaScript",
-        "/AA",
-        "/EmbeddedFiles",
-        "/EmbeddedFile",
-        "/EF",
-        "/RichMedia",
-        "/RichMediaContent",
-        "/XFA",
-        "/Launch",
-    }
-)
-#: Names that make an action or an object active: run a script or a program, open another
-#: file, send or import form data, play rich media, an attached file.
-ACTIVE_NAMES = frozenset(
-    {
-        "/JavaScript",
-        "/Launch",
-        "/SubmitForm",
-        "/ImportData",
-        "/GoToR",
-        "/GoToE",
-        "/Rendition",
-        "/RichMediaExecute",
-        "/RichMedia",
-        "/EmbeddedFile",
-    }
-)
 #: Filters qpdf decodes whose output the deflate count cannot see, and encryption.
 UNCOUNTED_FILTERS = frozenset(
     {
@@ -234,20 +201,14 @@ def too_many_pixels() -> ScanRefused:
 def _check_pdf(data: bytes) -> None:
     _check_filters(data)
     _count_inflation(data)
-    import pikepdf
-
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if pdf.is_encrypted:
-                raise too_complex()
-            if _active(pdf):
-                raise active_content()
-            if len(pdf.pages) == 0:
-                raise unreadable()
-    except ScanRefused:
-        raise
-    except Exception as error:  # unreadable content is simply not accepted
-        raise unreadable() from error
+    # pikepdf's walk runs in a child process with bounded memory and time (portal/pdf_walk.py).
+    verdict = pdf_walk.check(data)
+    if verdict in (pdf_walk.ENCRYPTED, pdf_walk.TOO_COMPLEX):
+        raise too_complex()
+    if verdict == pdf_walk.ACTIVE:
+        raise active_content()
+    if verdict != pdf_walk.PLAIN:
+        raise unreadable()
 
 
 def _check_filters(data: bytes) -> None:
@@ -284,18 +245,24 @@ def _filter_names(text: bytes, position: int) -> list[bytes] | None:
         if head != b"/" or len(names) > 4:
             return None
         names.append(_name_at(text, position))
-        position = _NAME.match(text, position).end()
+        name = _NAME.match(text, position)
+        assert name is not None  # head is "/": _NAME matches there
+        position = name.end()
 
 
 def _skip_blank(text: bytes, position: int) -> int:
     """Past white space (a comment inside a filter value is refused, not skipped: no writer
     puts one there, and skipping each to its line's end could read the file once per key)."""
-    return _BLANK.match(text, position).end()
+    blank = _BLANK.match(text, position)
+    assert blank is not None  # `*`: matches at any position
+    return blank.end()
 
 
 def _name_at(text: bytes, position: int) -> bytes:
     """The name starting with the solidus at `position`, without it, #xx escapes read."""
-    name = _NAME.match(text, position).group(1)
+    found = _NAME.match(text, position)
+    assert found is not None  # called at a "/": _NAME matches there
+    name = found.group(1)
     return (
         _NAME_ESCAPE.sub(lambda escape: bytes([int(escape[1], 16)]), name) if b"#" in name else name
     )
@@ -318,6 +285,7 @@ def _count_inflation(data: bytes) -> None:
             continue
         inflater = zlib.decompressobj()
         position, pending, size = start, b"", 1024  # a small first read: most fail at once
+        piece: bytes | memoryview
         try:
             while not inflater.eof:
                 if pending:
@@ -347,42 +315,3 @@ def _zlib_header(head: bytes) -> bool:
         and head[0] >> 4 <= 7
         and ((head[0] << 8) | head[1]) % 31 == 0
     )
-
-
-def _active(pdf: Any) -> bool:
-    """Whether anything a reader reaches from the trailer is active content (ACTIVE_KEYS,
-    ACTIVE_NAMES, an /OpenAction that is an action other than going to a page)."""
-    import pikepdf
-
-    stack: list[Any] = [pdf.trailer]
-    seen: set[tuple[int, int]] = set()
-    visits = 0
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, pikepdf.Object):
-            continue  # numbers, booleans
-        visits += 1
-        if visits > SCAN_PDF_MAX_NODES:
-            raise too_complex()
-        if node.is_indirect:
-            if node.objgen in seen:
-                continue
-            seen.add(node.objgen)
-        if isinstance(node, pikepdf.Name):
-            if str(node) in ACTIVE_NAMES:
-                return True
-        elif isinstance(node, pikepdf.Array):
-            stack.extend(node)
-        elif isinstance(node, pikepdf.Dictionary | pikepdf.Stream):
-            entries = node.stream_dict if isinstance(node, pikepdf.Stream) else node
-            for key, value in entries.items():
-                if key in ACTIVE_KEYS:
-                    return True
-                if (
-                    key == "/OpenAction"
-                    and isinstance(value, pikepdf.Dictionary)
-                    and value.get("/S") != pikepdf.Name.GoTo
-                ):
-                    return True  # an action on opening; a destination (an array) is a page
-                stack.append(value)
-    return False
