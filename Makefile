@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: run setup test test-sqlite lint format translations bench screenshots
+.PHONY: run setup test test-sqlite lint typecheck check format translations bench screenshots
 
 run:
 	./scripts/run.sh
@@ -20,6 +20,13 @@ test-sqlite:
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy on portal/ (settings in pyproject.toml's [tool.mypy]).
+typecheck:
+	$(VENV)/bin/mypy
+
+# The static checks that scripts/test.sh (and so CI) runs before the tests.
+check: lint typecheck
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -8,9 +8,10 @@ an object outside the scope answers 404, not 403 (its existence is not revealed)
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort
 from flask_login import current_user
@@ -155,7 +156,8 @@ def find_scoped(model: Any, ident: Any, user: Any = None, *, lock: bool = False)
 
 
 def _begin_immediate() -> None:
-    dbapi_connection = db.session.connection().connection.dbapi_connection
+    # Called on SQLite only, where the driver's connection is the standard library's.
+    dbapi_connection = cast(sqlite3.Connection, db.session.connection().connection.dbapi_connection)
     if not dbapi_connection.in_transaction:
         sqlite_begin_immediate(dbapi_connection)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 GENESIS = "0" * 64
 PENDING_KEY = "audit_pending"
@@ -82,7 +82,7 @@ def _fields(entry: Any) -> dict[str, Any]:
     }
 
 
-def _tail(session: Session) -> tuple[int, str]:
+def _tail(session: Session) -> tuple[int, str | None]:
     from portal.audit import AuditEntry
 
     row = session.execute(
@@ -91,7 +91,11 @@ def _tail(session: Session) -> tuple[int, str]:
         .order_by(AuditEntry.seq.desc())
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    if row is None:
+        return 0, GENESIS
+    seq, entry_hash = row
+    assert seq is not None  # selected where it is set
+    return seq, entry_hash
 
 
 def link_pending(session: Session) -> None:
@@ -139,7 +143,7 @@ class Report:
         return f"{self.head_seq}:{self.head_hash}"
 
 
-def _entries(session: Session, batch: int) -> Iterator[Any]:
+def _entries(session: Session | scoped_session[Any], batch: int) -> Iterator[Any]:
     """Chained entries in `seq` order, a batch at a time (keyset pagination, bounded memory)."""
     from portal.audit import AuditEntry
 
@@ -158,12 +162,18 @@ def _entries(session: Session, batch: int) -> Iterator[Any]:
         if not rows:
             return
         yield from rows
-        after = rows[-1].seq
+        last = rows[-1].seq
+        assert last is not None  # selected by seq > after
+        after = last
         session.expunge_all()
 
 
 def verify(
-    session: Session, *, expect_head: str | None = None, batch: int = 2000, limit: int = 20
+    session: Session | scoped_session[Any],
+    *,
+    expect_head: str | None = None,
+    batch: int = 2000,
+    limit: int = 20,
 ) -> Report:
     """Walk the whole chain and report every break (at most `limit` messages)."""
     from portal.audit import AuditEntry

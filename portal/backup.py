@@ -607,7 +607,8 @@ def _fail(error: BackupError) -> NoReturn:
 def create_command(path: Path | None) -> None:
     """Buat arsip cadangan (default: instance/backups/portal-WAKTU.tar.gz)."""
     try:
-        archive = create_backup(current_app._get_current_object(), path)
+        # Flask types the proxy as the app itself; the app object is what is wanted here.
+        archive = create_backup(current_app._get_current_object(), path)  # type: ignore[attr-defined]
         manifest = read_manifest(archive)
     except BackupError as error:
         _fail(error)
@@ -653,7 +654,8 @@ def restore_command(file: Path, yes: bool) -> None:
         )
 
     try:
-        report = restore_backup(current_app._get_current_object(), file, confirm=ask)
+        # Flask types the proxy as the app itself; the app object is what is wanted here.
+        report = restore_backup(current_app._get_current_object(), file, confirm=ask)  # type: ignore[attr-defined]
     except BackupError as error:
         _fail(error)
     database = report.manifest["database"]

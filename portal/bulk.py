@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, Table, text
 
 from portal.extensions import db
+
+if TYPE_CHECKING:
+    import psycopg
 
 BATCH = 5000
 
@@ -23,13 +26,14 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     db.session.flush()
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
+    assert raw is not None  # the session's connection, just checked out: not invalidated
     column_list = ", ".join(columns)
     count = 0
     if connection.dialect.name == "postgresql":
         json_columns = [isinstance(table.c[c].type, JSON) for c in columns]
         with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy,
+            cast("psycopg.Connection[Any]", raw).cursor() as pg_cursor,
+            pg_cursor.copy(f"COPY {table.name} ({column_list}) FROM STDIN") as copy,
         ):
             for row in rows:
                 if any(json_columns):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import Babel
 from flask_htmx import HTMX
@@ -39,6 +39,21 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is `db.Model` (Base with Flask-SQLAlchemy's Model mixed
+# in); a type checker cannot follow an attribute used as a base class, so it is told what it is.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy import Table
+
+    class Model(_FlaskModel, Base):
+        """`db.Model`, as a type checker sees it. Every model of the portal maps one table."""
+
+        __table__: ClassVar[Table]
+
+else:
+    Model = db.Model
+
 migrate = Migrate()
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

@@ -11,14 +11,14 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages: dict[str, str] = current_app.config["LANGUAGES"]
     if not has_request_context():
         # CLI commands (`flask regions import`) translate messages too, with no session or user.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("lang")
+    chosen: str | None = session.get("lang")
     if chosen in languages:
         return chosen
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    user_locale: str | None = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -45,7 +45,8 @@ def _translations() -> NullTranslations:
 
 def init_app(app: Flask) -> None:
     # Flask-Babel's template callables, with the catalogue looked up once per request.
-    app.jinja_env.install_gettext_callables(
+    # jinja2.ext.i18n (Flask-Babel adds it) sets this method on the environment at run time.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,

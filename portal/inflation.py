@@ -65,6 +65,7 @@ def inflate_chunks(
     inflater = zlib.decompressobj(wbits)
     position = produced = 0
     pending = b""
+    data: bytes | memoryview
     try:
         while not inflater.eof:
             if pending:

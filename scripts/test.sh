@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # The README's second command: install everything (with the test extras: Chromium, poppler),
-# then run the whole suite on SQLite and on PostgreSQL. Extra arguments go to pytest.
+# run the static checks (ruff lint, ruff format, mypy; the first that fails stops the run),
+# then the whole suite on SQLite and on PostgreSQL. Extra arguments go to pytest.
 #   PostgreSQL URL: $TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --test
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+
+check() {  # check NAME COMMAND...: run one static check; stop the run, naming it, if it fails
+  local name=$1
+  shift
+  echo "==> $name: $*"
+  if ! "$@"; then
+    echo "FAILED: $name ($*); the tests did not run. (make format fixes what ruff can.)" >&2
+    exit 1
+  fi
+}
+check "Lint" .venv/bin/ruff check .
+check "Format" .venv/bin/ruff format --check .
+check "Type check" .venv/bin/mypy
 
 echo "==> Test suite on SQLite"
 env -u TEST_DATABASE_URL .venv/bin/pytest -q "$@"

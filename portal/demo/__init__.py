@@ -341,12 +341,14 @@ def _reviewed_meetings(secretary: User) -> list[str]:
         return [f"berita acara gagal: {ba.error if ba else '?'}"]
     review.confirm(confirmed, user=camat, note="Hadir sebagai pengamat; musyawarah tertib.")
     families = entry.decided_families(confirmed)
-    done = [f.household_id for f in families if f.category != "tetap"]
+    # Confirmed: every family of the list is in the register (those that left, as removed).
+    ids = [(f.category, f.household_id) for f in families if f.household_id is not None]
+    done = [household_id for category, household_id in ids if category != "tetap"]
     entry.mark(confirmed, done[:-1], "entered", None, operator)
     entry.mark(
         confirmed, done[-1:], "rejected", "NIK kepala keluarga tidak padan Dukcapil", operator
     )
-    tetap = [f.household_id for f in families if f.category == "tetap"]
+    tetap = [household_id for category, household_id in ids if category == "tetap"]
     entry.mark(confirmed, tetap[: len(tetap) // 2], "entered", None, operator)
     db.session.commit()
     made.append("dikonfirmasi camat (entri SIKS-NG sebagian)")

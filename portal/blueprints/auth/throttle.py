@@ -22,8 +22,9 @@ import hashlib
 import math
 import time
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from portal.extensions import limiter
 
@@ -62,7 +63,9 @@ def record_failure(account: str) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT)
+    key = current_app.secret_key
+    assert key is not None  # config.load sets SECRET_KEY, or refuses to start
+    return URLSafeTimedSerializer(key, salt=_DEVICE_SALT)
 
 
 def _device_accounts() -> list[int]:

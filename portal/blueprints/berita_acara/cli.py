@@ -68,6 +68,7 @@ def verify(file: Path, meeting_id: int | None) -> None:
     ba = verdict.other
     if ba is not None:
         meeting = ba.meeting
+        assert ba.canonical is not None  # `other` is a done berita acara
         click.echo(
             f"Berita acara di basis data: musyawarah {meeting.id} ({meeting.number}, "
             f"{meeting.village.name}, {meeting.meeting_date.isoformat()}), status {meeting.state}"
@@ -127,6 +128,7 @@ def generate(meeting_id: int) -> None:
         sys.exit(1)
     run(ba.id)
     ba = of_meeting(meeting_id)
+    assert ba is not None  # the job does not delete it
     click.echo(f"Status: {ba.status}" + (f" ({ba.error})" if ba.error else ""))
     sys.exit(0 if ba.status == "done" else 1)
 
@@ -162,6 +164,7 @@ def trust_certificates(fingerprints: tuple[str, ...]) -> None:
     was_sealed = row is not None and trust.is_sealed(row)
     remember_certificate(identity)
     row = db.session.get(SigningCertificate, identity.fingerprint)
+    assert row is not None  # remember_certificate has just recorded it
     if not trust.is_sealed(row):
         problems.append(
             f"Baris {identity.fingerprint} di basis data tidak berisi sertifikat yang "

@@ -151,7 +151,7 @@ def build(meeting: Meeting, *, camat_block: bool) -> dict[str, Any]:
             families["keluar"].append(row)
         else:
             details = proposal.details or {}
-            members = {m.nik: m.name for m in household.members}
+            member_names = {m.nik: m.name for m in household.members}
             row.update(
                 changes=[
                     {"field": name, "before": pair[0], "after": pair[1]}
@@ -162,7 +162,7 @@ def build(meeting: Meeting, *, camat_block: bool) -> dict[str, Any]:
                     key=lambda m: m["nik"] or "",
                 ),
                 members_removed=[
-                    {"nik": nik, "name": members.get(nik)}
+                    {"nik": nik, "name": member_names.get(nik)}
                     for nik in sorted(details.get("members_removed", []))
                 ],
                 decision=_decision(proposal),

@@ -14,14 +14,14 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBina
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.blueprints.meetings.models import Meeting
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 PENDING = (QUEUED, RUNNING)
 
 
-class BeritaAcara(db.Model):
+class BeritaAcara(Model):
     __tablename__ = "berita_acara"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
@@ -72,7 +72,7 @@ class BeritaAcara(db.Model):
         return self.status in PENDING
 
 
-class SigningCertificate(db.Model):
+class SigningCertificate(Model):
     """Every certificate the portal has signed with. Verification trusts those the portal
     sealed (`trust.py`) and the configured one, so PDFs signed before a key change, or by another
     worker, still verify. Written once: the database refuses changes but to the seal (0010)."""

@@ -126,7 +126,7 @@ class NoFetch(URLFetcher):
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"data"}, fail_on_errors=True, timeout=1)
 
-    def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
+    def fetch(self, url: str, headers: dict | None = None):
         if not url.lower().startswith("data:"):
             raise FetchRefused(f"the berita acara fetches nothing: {url[:80]!r} refused")
         return super().fetch(url, headers)
@@ -775,7 +775,7 @@ def build_context(doc: dict[str, Any], *, sha256: str, verify_url: str, draft: b
         person(
             reps[i] if i < len(reps) else None,
             _("Wakil masyarakat"),
-            unsur_labels.get(reps[i].get("unsur"), "") if i < len(reps) else None,
+            unsur_labels.get(reps[i]["unsur"], "") if i < len(reps) else None,
         )
         for i in range(2)
     ]
@@ -1244,7 +1244,8 @@ def _lay_over(merged: pikepdf.Pdf, frame: bytes, numbers: bytes) -> list[pikepdf
     shared = merged.copy_foreign(frame_pdf.pages[0].as_form_xobject())
     for page, over in zip(merged.pages, numbers_pdf.pages, strict=True):
         page.add_overlay(shared, pikepdf.Rectangle(page.mediabox))
-        page.add_overlay(over)
+        # No rectangle: the page's own (None, the default, which pikepdf's stub leaves out).
+        page.add_overlay(over, None)
     return [frame_pdf, numbers_pdf]
 
 

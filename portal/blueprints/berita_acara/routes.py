@@ -61,7 +61,9 @@ def request_lock(meeting_id: int):
             generate_task(ba.id)
             flash(_("Berita acara sedang dibuat. Musyawarah dikunci setelah PDF tersimpan."))
     if htmx:
-        return _panel(db.session.get(Meeting, meeting_id))
+        current = db.session.get(Meeting, meeting_id)
+        assert current is not None  # loaded above, within its scope
+        return _panel(current)
     return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#berita-acara")
 
 
@@ -82,7 +84,7 @@ def _done(meeting_id: int) -> BeritaAcara:
     return ba
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(data: bytes, mimetype: str | None, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -107,6 +109,7 @@ def _log_download(ba: BeritaAcara, what: str) -> None:
 def pdf(meeting_id: int):
     ba = _done(meeting_id)
     _log_download(ba, "pdf")
+    assert ba.pdf is not None  # done: the table's check
     return _download(ba.pdf, "application/pdf", f"berita-acara-{meeting_id}.pdf")
 
 
@@ -116,6 +119,7 @@ def canonical_json(meeting_id: int):
     """The exact bytes whose SHA-256 the berita acara carries (recompute it yourself)."""
     ba = _done(meeting_id)
     _log_download(ba, "json")
+    assert ba.canonical is not None  # done: the table's check
     return _download(ba.canonical, "application/json", f"keputusan-{meeting_id}.json")
 
 

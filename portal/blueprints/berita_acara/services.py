@@ -115,7 +115,7 @@ def verify_url(code: str) -> str:
     return public_url("verification.show", code=code)
 
 
-def _set_progress(ba_id: int, percent: int) -> None:
+def _set_progress(ba_id: int, percent: float) -> None:
     db.session.execute(
         update(BeritaAcara)
         .where(BeritaAcara.id == ba_id, BeritaAcara.status == RUNNING)
@@ -281,6 +281,7 @@ def attach_scan(meeting: Meeting, data: bytes, *, user: Any) -> BeritaAcara:
     refusal = scan.upload_refusal(meeting, ba)
     if refusal is not None:
         raise BeritaAcaraError(refusal)
+    assert ba is not None  # upload_refusal refuses a meeting without one
     limit = current_app.config.get("BA_SCAN_MAX_BYTES", 10 * 1024 * 1024)
     try:
         mimetype = scan.check_file(data, max_bytes=limit)
@@ -318,6 +319,7 @@ def verification_view(ba: BeritaAcara, *, in_scope: bool) -> dict[str, Any]:
     handed to the template either."""
     from portal.blueprints.transparency import services as transparency
 
+    assert ba.canonical is not None  # a verification page shows a done berita acara
     document = json.loads(ba.canonical)
     if in_scope:
         return {"decided": document, "families_shown": FULL, "public_families": None}
@@ -427,6 +429,7 @@ def register_disagreements(meeting: Meeting, ba: BeritaAcara) -> list[str]:
     values and a new family's members are checked while no later change of that family exists."""
     from portal.blueprints.register.models import REMOVED, Household, HouseholdEvent
 
+    assert ba.canonical is not None  # a confirmed meeting's berita acara is done
     families = json.loads(ba.canonical).get("families") or {}
     rows = {kind: families.get(kind) or [] for kind in ("keluar", "perbaikan", "baru")}
     kks = [row.get("kk") for kind_rows in rows.values() for row in kind_rows if row.get("kk")]

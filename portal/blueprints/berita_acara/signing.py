@@ -224,7 +224,10 @@ def _sign_pdf(
         signer=identity.signer,
         stamp_style=_stamp_style(),
         new_field_spec=fields.SigFieldSpec(
-            sig_field_name=field_name, on_page=stamp.page, box=stamp.box
+            sig_field_name=field_name,
+            on_page=stamp.page,
+            # pyhanko annotates the box as ints; it writes each corner as a PDF real (points).
+            box=stamp.box,  # type: ignore[arg-type]
         ),
     )
     # The text goes in as a parameter, not as the template: a "%" in a name stays a "%".
@@ -367,6 +370,7 @@ def _check_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> PdfChec
         try:
             status = validate_pdf_signature(signature, context)
             cert = signature.signer_cert
+            assert status.coverage is not None  # validate_pdf_signature always establishes it
             reports.append(
                 SignatureReport(
                     field=signature.field_name,

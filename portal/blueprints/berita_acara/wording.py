@@ -8,6 +8,7 @@ around them go through gettext in the templates.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from num2words import num2words
@@ -57,6 +58,10 @@ def zone_info(region_code: str) -> ZoneInfo:
     return ZoneInfo(ZONES[time_zone(region_code)])
 
 
+@overload
+def local_time(moment: datetime, region_code: str) -> datetime: ...
+@overload
+def local_time(moment: None, region_code: str) -> None: ...
 def local_time(moment: datetime | None, region_code: str) -> datetime | None:
     """A stored (UTC, aware or naive) moment in the region's zone: 16:30 UTC on 31 December is
     23:30 WIB the same day but 00:30 WITA on 1 January."""

@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 ENTERED, REJECTED = "entered", "rejected"
 CATEGORIES = ("tetap", "keluar", "baru", "perbaikan")
 
 
-class EntryMark(db.Model):
+class EntryMark(Model):
     __tablename__ = "entry_marks"
     __table_args__ = (
         CheckConstraint("status IN ('entered', 'rejected')", name="status_known"),

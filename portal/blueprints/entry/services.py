@@ -71,6 +71,7 @@ def decided_document(meeting: Meeting) -> dict[str, Any] | None:
     ba = ba_services.of_meeting(meeting.id)
     if ba is None or ba.status != DONE:
         return None
+    assert ba.canonical is not None  # done: the table's check
     return json.loads(ba.canonical)
 
 

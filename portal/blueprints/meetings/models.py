@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -27,8 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.blueprints.meetings import states
 from portal.blueprints.regions.models import Region
 from portal.blueprints.register.models import Household
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from portal.blueprints.users.models import User
 
 UNSUR = (
     "kepala_desa",
@@ -55,7 +58,7 @@ METHODS = ("mufakat", "tally", "named", "batch")
 _in = ", ".join
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     __tablename__ = "meetings"
     __table_args__ = (
         CheckConstraint(
@@ -131,7 +134,7 @@ class Meeting(db.Model):
         return str(states.LABELS[self.state])
 
 
-class MeetingMove(db.Model):
+class MeetingMove(Model):
     """Every state change: from, to, who and when."""
 
     __tablename__ = "meeting_moves"
@@ -146,7 +149,7 @@ class MeetingMove(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class Participant(db.Model):
+class Participant(Model):
     __tablename__ = "participants"
     __table_args__ = (
         CheckConstraint("nik IS NULL OR length(nik) = 16", name="nik_16_digits"),
@@ -177,7 +180,7 @@ class Participant(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """A change to one family: keluar, baru (a new family) or perbaikan. Families without one
     stay (tetap)."""
 
@@ -229,7 +232,7 @@ class Proposal(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ProposalPhoto(db.Model):
+class ProposalPhoto(Model):
     __tablename__ = "proposal_photos"
 
     proposal_id: Mapped[int] = mapped_column(
@@ -239,7 +242,7 @@ class ProposalPhoto(db.Model):
     content: Mapped[bytes] = mapped_column(db.LargeBinary)
 
 
-class Vote(db.Model):
+class Vote(Model):
     """A named vote: one per voter per item, changeable until the item closes."""
 
     __tablename__ = "votes"
@@ -258,7 +261,7 @@ class Vote(db.Model):
     )
 
 
-class DecisionClaim(db.Model):
+class DecisionClaim(Model):
     """A family decided by a live meeting of a period: at most one per village, period and family
     (the unique constraint), written when a proposal about the family is decided, deleted when
     the camat returns the meeting (its decisions no longer stand)."""
@@ -279,7 +282,7 @@ class DecisionClaim(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class KabupatenRules(db.Model):
+class KabupatenRules(Model):
     """Meeting rules a kabupaten/kota sets for its villages (defaults: Permendesa's)."""
 
     __tablename__ = "kabupaten_rules"
@@ -313,7 +316,7 @@ class KabupatenRules(db.Model):
     __scope_column__ = "kabupaten_code"
 
 
-class ProposalCorrection(db.Model):
+class ProposalCorrection(Model):
     """A decision reopened before the lock (issue 15): who, when, why, and what the earlier
     decision was. Written once; the berita acara lists them in its minutes as corrections.
     A sealed meeting's rows refuse every change (triggers of migration 0008)."""
@@ -331,4 +334,4 @@ class ProposalCorrection(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(lazy="joined")
-    author: Mapped[User] = relationship(lazy="joined")  # noqa: F821 (users.models.User)
+    author: Mapped[User] = relationship(lazy="joined")

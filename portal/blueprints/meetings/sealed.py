@@ -33,7 +33,8 @@ def reads_only(view: F) -> F:
 def refuse_changes_when_sealed():
     if request.method in SAFE_METHODS or not current_user.is_authenticated:
         return None
-    view = current_app.view_functions.get(request.endpoint)
+    endpoint = request.endpoint  # None: no route matched
+    view = current_app.view_functions.get(endpoint) if endpoint is not None else None
     if getattr(view, "reads_only", False):
         return None
     meeting_id = (request.view_args or {}).get("meeting_id")

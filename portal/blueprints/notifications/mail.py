@@ -53,12 +53,12 @@ def send(notification_ids: list[int]) -> int:
     """Email these notifications to their users (those with an address); returns how many were
     sent. A failure is logged without personal data and leaves them unsent."""
     config = current_app.config
-    rows = db.session.execute(
+    found = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
         .where(Notification.id.in_(notification_ids), Notification.emailed_at.is_(None))
     ).all()
-    rows = [(n, u) for n, u in rows if u.email]
+    rows = [(n, u) for n, u in found if u.email]
     if not rows or not config.get("MAIL_SERVER"):
         return 0
     sent = 0

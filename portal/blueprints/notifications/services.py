@@ -10,11 +10,11 @@ request or the job.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from portal.access import CAMAT, OPERATOR, SEKRETARIS
 from portal.blueprints.meetings.models import Meeting
@@ -141,7 +141,8 @@ def mark_read(user: Any, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    return db.session.execute(stmt.values(read_at=utcnow())).rowcount or 0
+    result = cast("CursorResult[Any]", db.session.execute(stmt.values(read_at=utcnow())))
+    return result.rowcount or 0  # an UPDATE's result is a cursor's
 
 
 def mail_configured() -> bool:

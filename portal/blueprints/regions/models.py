@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model, db
 
 CODE_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 10}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTHS.items()}
@@ -52,7 +52,7 @@ def has_kind_prefix(name: str) -> bool:
     return name.strip().lower().startswith(("kabupaten", "kota", "kab."))
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "regions"
     __table_args__ = (
         CheckConstraint(

@@ -157,13 +157,13 @@ def apply_plan(plan: Plan, *, import_id: int | None, user_id: int | None) -> Non
                 yield (household_id, member.nik, now, now, *(values[f] for f in PERSON_FIELDS))
 
     for kk, family in plan.families.items():
-        holder = plan.existing.get(kk)
-        household_id = holder.id if holder else new_ids[kk]
+        existing = plan.existing.get(kk)
+        household_id = existing.id if existing else new_ids[kk]
         for position, member in enumerate(family.members):
-            current = holder.members.get(member.nik) if holder else None
+            current = existing.members.get(member.nik) if existing else None
             moved = plan.moved_persons.get(member.nik)
             if current is None and moved is None:
-                if holder is not None:
+                if existing is not None:
                     event(
                         household_id,
                         "member_added",
@@ -183,6 +183,7 @@ def apply_plan(plan: Plan, *, import_id: int | None, user_id: int | None) -> Non
                         }
                     )
             else:
+                assert moved is not None  # not current: moved in from another family
                 person_updates.append(
                     {"b_id": moved.id, "household_id": household_id, "updated_at": now, **values}
                 )

@@ -34,6 +34,7 @@ def neutralise(value: Any) -> str:
 def region_names(village_code: str) -> dict[int, str]:
     """The names of the village and its ancestors, by level (1 province … 4 village)."""
     village = db.session.get(Region, village_code)
+    assert village is not None  # the code of a loaded region or meeting
     return {r.level: r.name for r in [*village.ancestors(), village]}
 
 

@@ -12,6 +12,7 @@ registered elsewhere meanwhile) stop the whole update with a message: nothing is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,7 @@ def apply_meeting(meeting: Meeting, *, user_id: int | None) -> Applied:
     for proposal in proposals:
         details = proposal.details or {}
         if proposal.kind == "keluar":
+            assert proposal.household_id is not None  # the table's check: only "baru" has none
             household = households[proposal.household_id]
             before = _snapshot(household)
             household.status = REMOVED
@@ -124,6 +126,7 @@ def apply_meeting(meeting: Meeting, *, user_id: int | None) -> Applied:
             event(household.id, "added", None, {"members": len(details.get("members", []))})
             applied.added += 1
         else:
+            assert proposal.household_id is not None  # the table's check: only "baru" has none
             household = households[proposal.household_id]
             before = _snapshot(household)
             for name, (_old, new) in (details.get("fields") or {}).items():
@@ -154,7 +157,7 @@ def _person(household_id: int, member: dict[str, Any], position: int) -> Person:
     )
 
 
-def _check_conflicts(meeting: Meeting, proposals: list[Proposal]) -> None:
+def _check_conflicts(meeting: Meeting, proposals: Sequence[Proposal]) -> None:
     """A new family's KK, or a new member's NIK, registered elsewhere since the meeting."""
     kks = [(p.details or {}).get("kk") for p in proposals if p.kind == "baru"]
     niks = [

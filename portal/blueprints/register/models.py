@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.blueprints.regions.models import Region
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 ACTIVE, REMOVED, PROPOSED = "active", "removed", "proposed"
@@ -41,7 +41,7 @@ REMOVAL_REASONS = (
 )
 
 
-class Household(db.Model):
+class Household(Model):
     """A keluarga of the register: one No. KK in one village."""
 
     __tablename__ = "households"
@@ -93,7 +93,7 @@ class Household(db.Model):
         return self.members[0] if self.members else None
 
 
-class Person(db.Model):
+class Person(Model):
     """A member of a family. The NIK is unique in the whole register."""
 
     __tablename__ = "persons"
@@ -125,7 +125,7 @@ class Person(db.Model):
         return (self.relation or "").upper() == "KEPALA KELUARGA"
 
 
-class HouseholdEvent(db.Model):
+class HouseholdEvent(Model):
     """One change of a family, with what it was before and after: nothing is overwritten without
     a trace. `source` says what made the change (an import now, a meeting later)."""
 
@@ -146,7 +146,7 @@ class HouseholdEvent(db.Model):
 IMPORT_STATUSES = ("queued", "validating", "preview", "applying", "done", "failed", "cancelled")
 
 
-class RegisterImport(db.Model):
+class RegisterImport(Model):
     """An uploaded register export: validated into a preview, applied only on confirmation.
 
     The file itself is kept in the database (`RegisterImportFile`) so that a worker on another
@@ -197,7 +197,7 @@ class RegisterImport(db.Model):
         return (utcnow() - created).total_seconds() > 30
 
 
-class RegisterImportFile(db.Model):
+class RegisterImportFile(Model):
     __tablename__ = "register_import_files"
 
     import_id: Mapped[int] = mapped_column(

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 
 from portal import audit
 from portal.access import code_range_condition
@@ -195,7 +195,9 @@ def create_import(*, user: Any, scope_code: str, filename: str, data: bytes) -> 
 
 
 def _file_of(record: RegisterImport) -> bytes:
-    return db.session.get(RegisterImportFile, record.id).content
+    stored = db.session.get(RegisterImportFile, record.id)
+    assert stored is not None  # kept with its import until the import is applied
+    return stored.content
 
 
 def _set_status(record: RegisterImport, status: str, progress: int, message: str | None = None):
@@ -416,12 +418,13 @@ def settle_stalled(record: RegisterImport) -> bool:
         if record.started_at is None
         else RegisterImport.started_at == record.started_at
     )
-    changed = db.session.execute(
+    result = db.session.execute(
         update(RegisterImport)
         .where(RegisterImport.id == record.id, RegisterImport.status == was, same_start)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    changed = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a cursor's
     db.session.expire(record)
     if not changed:
         return False
@@ -471,7 +474,7 @@ def search_households(village_code: str, query: str, status: str = ACTIVE):
     query = query.strip()
     if query:
         digits = query.replace(" ", "")
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if digits.isdigit():
             # Ranges, not LIKE: the unique indexes on KK and NIK serve them on both databases.
             upper = digits + ":"  # ':' sorts right after '9'

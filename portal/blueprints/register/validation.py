@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 
@@ -232,7 +232,7 @@ def parse_date(value: Any) -> date | str | None:
     return "invalid"
 
 
-def parse_sex(value: Any) -> str | bool | None:
+def parse_sex(value: Any) -> str | Literal[False] | None:
     raw = text(value).upper()
     if not raw:
         return None
@@ -373,7 +373,7 @@ def validate_table(
         nik, problem = parse_identity_number(cells[i_nik], "NIK")
         if problem:
             error("nomor_nik", problem)
-        elif (date_problem := nik_date_problem(nik)) is not None:
+        elif nik is not None and (date_problem := nik_date_problem(nik)) is not None:
             error("nomor_nik", date_problem)
         kk, problem = parse_identity_number(cells[i_kk], "No. KK")
         if problem:

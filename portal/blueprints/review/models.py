@@ -9,13 +9,13 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBina
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.blueprints.meetings.models import Meeting
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 CONFIRMED, RETURNED = "confirmed", "returned"
 
 
-class MeetingReview(db.Model):
+class MeetingReview(Model):
     __tablename__ = "meeting_reviews"
     __table_args__ = (
         CheckConstraint("outcome IN ('confirmed', 'returned')", name="outcome_known"),

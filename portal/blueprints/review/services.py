@@ -71,6 +71,7 @@ def reviewed(user: Any = None, limit: int = 20):  # -> Select of (Meeting, Meeti
 
 
 def decided_document(ba: BeritaAcara) -> dict[str, Any]:
+    assert ba.canonical is not None  # a done berita acara: the table's check
     return json.loads(ba.canonical)
 
 
@@ -104,6 +105,7 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
         raise ReviewError(conflict.message) from conflict
     document = decided_document(ba)
     counts = document["counts"]
+    assert ba.pdf is not None  # done (_ready): the table's check
     identity = signing.load_identity()
     countersigned = signing.sign_pdf(
         ba.pdf,

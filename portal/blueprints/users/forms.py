@@ -64,5 +64,5 @@ class UserForm(FlaskForm):
 
 
 class EditUserForm(UserForm):
-    username = None  # type: ignore[assignment]
-    password = None  # type: ignore[assignment]
+    username = None
+    password = None

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.blueprints.regions.models import Region
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 
@@ -17,7 +17,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'sekretaris', 'camat', 'operator')", name="role_known"),
