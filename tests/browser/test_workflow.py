@@ -11,7 +11,8 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,9 @@ NIK_NEW_HEAD = "1706050101900001"
 NIK_NEW_CHILD = "1706054101150002"
 VOTERS = ("Suharto", "Bu Ketua BPD", "Pak Tokoh")
 NON_VOTER = "Pendamping PKH"
-TODAY = date.today()
+# The village's own day (Pasar Ipuh keeps WIB): opening on another day than the scheduled one
+# needs a confirmation, and from 17:00 UTC the UTC date is the day before WIB's.
+TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date()
 NUMBER = f"007/MUSDES/{TODAY:%m}/{TODAY:%Y}"
 LONG = 60_000  # ms: PDF generation and signing run inside the request
 
