@@ -15,7 +15,6 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from portal.blueprints.berita_acara.models import BeritaAcara
 from tests.berita_acara.conftest import (  # noqa: F401  (fixtures)
     decided,
     invite,
@@ -25,7 +24,15 @@ from tests.berita_acara.conftest import (  # noqa: F401  (fixtures)
     sekretaris,
     users,
 )
-from tests.security.test_bombs import GIB, MIB, ROOT, RSS_LIMIT_MB, deflate_bomb, table_counts
+from tests.security.test_bombs import (
+    GIB,
+    MIB,
+    ROOT,
+    RSS_LIMIT_MB,
+    deflate_bomb,
+    table_counts,
+    verify,
+)
 
 UNREADABLE = "PDF rusak atau tidak dapat dibaca."
 
@@ -114,21 +121,11 @@ def bomb_after_signature(signed: bytes, *, inflated: int = GIB) -> bytes:
     return out.getvalue()
 
 
-def verify_page(client, ba: BeritaAcara, data: bytes) -> str:
-    response = client.post(
-        f"/verifikasi/{ba.verify_code}",
-        data={"pdf": (io.BytesIO(data), "ba.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
 @pytest.mark.parametrize("make", [object_stream_bomb, xref_stream_bomb], ids=["objstm", "xref"])
 def test_a_structure_bomb_is_unreadable_on_the_verification_page(client, locked, make):
     _meeting, ba = locked
     before = table_counts()
-    page = verify_page(client, ba, make())
+    page = verify(client, ba, make())
     assert "Tidak asli" in page
     assert UNREADABLE in page
     assert table_counts() == before
@@ -144,7 +141,7 @@ def test_a_plain_object_stream_is_still_read():
 
 def test_a_bomb_appended_after_the_signature_is_not_genuine(client, locked):
     _meeting, ba = locked
-    page = verify_page(client, ba, bomb_after_signature(ba.pdf))
+    page = verify(client, ba, bomb_after_signature(ba.pdf))
     assert "Tidak asli" in page
     assert "Ada tambahan pada PDF setelah tanda tangan terakhir." in page
 
