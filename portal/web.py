@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import can
+from portal.control_characters import without_control_characters
 from portal.extensions import htmx
 from portal.personal_data import shown_id
 
@@ -40,6 +41,17 @@ def page_number(value: str) -> int:
     """A `?halaman=` value as a page number from 1 to `LAST_PAGE`; use as
     `request.args.get("halaman", 1, type=page_number)` (anything not a number gives page 1)."""
     return min(max(int(value), 1), LAST_PAGE)
+
+
+SEARCH_LENGTH = 100
+
+
+def search_query(name: str = "q") -> str:
+    """A search box's value as the database may be asked for it: control characters removed
+    (PostgreSQL refuses a NUL in any text, which was a 500 on every search), trimmed, at most
+    `SEARCH_LENGTH` characters. Wildcards stay literal where the query escapes them (`contains(...,
+    autoescape=True)`)."""
+    return without_control_characters(request.args.get(name, "", type=str)).strip()[:SEARCH_LENGTH]
 
 
 def no_store(response: Response) -> Response:

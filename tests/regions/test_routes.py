@@ -157,11 +157,24 @@ def test_search_is_case_insensitive_and_says_when_nothing_matches(client, admin_
 
 
 def test_search_stays_inside_the_region(client, admin_mukomuko):
-    html = page(client, f"/wilayah/{KAB_MUKOMUKO}?q=%25", headers=HTMX)
+    html = page(client, f"/wilayah/{KAB_MUKOMUKO}?q=u", headers=HTMX)
 
     assert "Ipuh" in html
     assert "Lubuk Sikarah" not in html
-    assert "Solok" not in html
+
+
+@pytest.mark.parametrize("query", ["%25", "_", "%00", "%0B%00ipuh"])
+def test_wildcards_are_literal_and_control_characters_ignored(client, admin_mukomuko, query):
+    """`%` and `_` match themselves, not everything; a NUL (a 500 on PostgreSQL) is dropped."""
+    html = page(client, f"/wilayah/{KAB_MUKOMUKO}?q={query}", headers=HTMX)
+
+    if query.endswith("ipuh"):
+        assert f'href="/wilayah/{KEC_IPUH}">Ipuh</a>' in html
+    elif query == "%00":
+        assert "Ipuh" in html  # an empty search lists every child
+    else:
+        assert "Ipuh" not in html
+        assert "Tidak ada wilayah yang cocok." in html
 
 
 @pytest.mark.parametrize(

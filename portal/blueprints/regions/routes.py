@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import redirect, url_for
 from flask_login import current_user
 
 from portal.access import covers, get_scoped_or_404, require
 from portal.blueprints.regions import bp
 from portal.blueprints.regions.models import Region, count_children_by_level
 from portal.blueprints.regions.services import children
-from portal.web import fragment_or_page
+from portal.web import fragment_or_page, search_query
 
 
 @bp.route("/")
@@ -20,7 +20,7 @@ def index():
 @require("view_regions")
 def show(code: str):
     region = get_scoped_or_404(Region, code.replace(".", ""))
-    query = request.args.get("q", "").strip()[:100]
+    query = search_query()
     ancestors = [(a, covers(a.code)) for a in region.ancestors()]
     return fragment_or_page(
         "regions/show.html",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, update
 
 from portal import audit
 from portal.blueprints.regions.models import (
@@ -258,7 +258,7 @@ def regions_in_scope(prefix: str, levels: tuple[int, ...]) -> list[Region]:
 def children(region: Region, query: str = "") -> list[Region]:
     stmt = db.select(Region).where(Region.parent_code == region.code).order_by(Region.code)
     if query:
-        stmt = stmt.where(Region.name.ilike(f"%{query}%"))
+        stmt = stmt.where(func.lower(Region.name).contains(query.lower(), autoescape=True))
     return list(db.session.execute(stmt).scalars())
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from portal.blueprints.transparency import services
+from portal.web import search_query
 
 bp = Blueprint("transparency", __name__)
 
 
 @bp.route("/")
 def index():
-    query = request.args.get("q", "", type=str)[:100]
+    query = search_query()
     return render_template(
         "transparency/index.html",
         villages=services.villages_with_decisions(name=query),

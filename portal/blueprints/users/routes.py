@@ -11,7 +11,7 @@ from portal.blueprints.users import services as users
 from portal.blueprints.users.forms import ROLE_LABELS, EditUserForm, UserForm
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from portal.web import fragment_or_page, no_store, page_number
+from portal.web import fragment_or_page, no_store, page_number, search_query
 
 PER_PAGE = 25
 
@@ -19,7 +19,7 @@ PER_PAGE = 25
 @bp.route("/")
 @require("view_users")
 def index():
-    query = request.args.get("q", "").strip()[:100]
+    query = search_query()
     role = request.args.get("peran", "")
     page = db.paginate(
         users.users_in_scope(current_user, query=query, role=role),

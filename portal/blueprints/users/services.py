@@ -255,8 +255,13 @@ def record_login(user: User) -> None:
 def users_in_scope(actor: Any, *, query: str = "", role: str = ""):  # -> Select
     stmt = db.select(User).where(in_scope(User.region_code, actor))
     if query:
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+        words = query.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.username).contains(words, autoescape=True),
+                func.lower(User.full_name).contains(words, autoescape=True),
+            )
+        )
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return stmt.order_by(User.region_code, User.role, User.username)
