@@ -48,6 +48,8 @@ PROPOSER_LABELS = {
     "perangkat_desa": _l("Perangkat desa"),
     "lainnya": _l("Lainnya"),
 }
+# The codes' labels as the meeting templates look them up (`labels.unsur[p.unsur]`).
+LABELS = {"unsur": UNSUR_LABELS, "reason": REASON_LABELS, "proposer": PROPOSER_LABELS}
 
 
 def _choices(labels: dict) -> list[SelectChoice]:

@@ -12,8 +12,8 @@ from portal.access import get_scoped_or_404, require
 from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings import states
+from portal.blueprints.meetings.forms import LABELS
 from portal.blueprints.meetings.models import Meeting
-from portal.blueprints.meetings.routes import LABELS
 from portal.blueprints.notifications.services import send_queued_emails
 from portal.blueprints.review import services, warnings
 from portal.blueprints.review.forms import AddendumForm, ConfirmForm, ReturnForm

@@ -1,6 +1,6 @@
-"""Routes of the corrections before the lock (issue 15): the batch decision's confirmation page,
-a decision reopened with a reason, a walk-in corrected or removed. Thin, as in `routes`: the
-rules are `corrections`' and `services`'. Every form works without JavaScript."""
+"""The corrections before the lock (issue 15): the batch decision's confirmation page, a decision
+reopened with a reason, a walk-in corrected or removed. The rules are `corrections`' and
+`services`'. Every form works without JavaScript."""
 
 from __future__ import annotations
 
@@ -10,14 +10,18 @@ from flask_login import current_user
 
 from portal.access import require
 from portal.blueprints.meetings import bp, corrections, services, states
-from portal.blueprints.meetings.forms import ParticipantForm, PlainForm
-from portal.blueprints.meetings.routes import (
-    LABELS,
-    _meeting,
-    _participant,
-    _participant_data,
-    _proposal_action,
-    _run,
+from portal.blueprints.meetings.forms import LABELS, ParticipantForm, PlainForm
+from portal.blueprints.meetings.routes.answers import (
+    proposal_changed,
+    proposal_refused,
+    refused,
+    show_on_form,
+)
+from portal.blueprints.meetings.routes.participants import participant_data
+from portal.blueprints.meetings.routes.speedups import (
+    load_meeting,
+    load_meeting_and_participant,
+    load_meeting_and_proposal,
 )
 from portal.extensions import db
 
@@ -27,7 +31,7 @@ from portal.extensions import db
 def confirm_batch(meeting_id: int):
     """Asks before deciding many families at once: how many, of which kind; the form posts
     `confirm=1` and that number (refused by the service if the list changed meanwhile)."""
-    meeting = _meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     items = db.session.execute(services.batch_candidates(meeting)).scalars().all()
     by_kind = {kind: sum(1 for p in items if p.kind == kind) for kind in ("keluar", "baru")}
     by_kind["perbaikan"] = len(items) - by_kind["keluar"] - by_kind["baru"]
@@ -46,34 +50,32 @@ def confirm_batch(meeting_id: int):
 @require("run_meeting")
 def reopen_decision(meeting_id: int, proposal_id: int):
     """One decided proposal back to open, with the reason typed in its form."""
-    return _proposal_action(
-        meeting_id,
-        proposal_id,
-        corrections.reopen_decision,
-        reason=(request.form.get("alasan") or "")[: corrections.REASON_MAX + 1],
-    )
+    meeting, proposal = load_meeting_and_proposal(meeting_id, proposal_id)
+    form = PlainForm()
+    if not form.validate_on_submit():
+        return proposal_refused(meeting_id, proposal_id, form)
+    reason = (request.form.get("alasan") or "")[: corrections.REASON_MAX + 1]
+    try:
+        corrections.reopen_decision(meeting, proposal, user=current_user, reason=reason)
+    except services.MeetingError as error:
+        return proposal_refused(meeting_id, proposal_id, form, error)
+    return proposal_changed(meeting, proposal, form)
 
 
 @bp.route("/<int:meeting_id>/peserta/<int:participant_id>/ubah", methods=["GET", "POST"])
 @require("run_meeting")
 def edit_walk_in(meeting_id: int, participant_id: int):
-    meeting = _meeting(meeting_id)
-    participant = _participant(meeting, participant_id)
+    meeting, participant = load_meeting_and_participant(meeting_id, participant_id)
     form = ParticipantForm(obj=participant if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             corrections.correct_walk_in(
-                meeting, participant, _participant_data(form), user=current_user
+                meeting, participant, participant_data(form), user=current_user
             )
         except services.MeetingError as error:
             db.session.rollback()
-            meeting = _meeting(meeting_id)
-            participant = _participant(meeting, participant_id)
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            show_on_form(form, error)
+            meeting, participant = load_meeting_and_participant(meeting_id, participant_id)
         else:
             db.session.commit()
             flash(_("Data peserta tambahan diperbaiki."), "success")
@@ -92,10 +94,13 @@ def edit_walk_in(meeting_id: int, participant_id: int):
 @bp.route("/<int:meeting_id>/peserta/<int:participant_id>/hapus-tambahan", methods=["POST"])
 @require("run_meeting")
 def remove_walk_in(meeting_id: int, participant_id: int):
-    meeting = _meeting(meeting_id)
-    participant = _participant(meeting, participant_id)
-    if PlainForm().validate_on_submit() and _run(
-        corrections.remove_walk_in, meeting, participant, user=current_user
-    ):
-        flash(_("Peserta tambahan dihapus dari daftar hadir."), "info")
+    meeting, participant = load_meeting_and_participant(meeting_id, participant_id)
+    if PlainForm().validate_on_submit():
+        try:
+            corrections.remove_walk_in(meeting, participant, user=current_user)
+        except services.MeetingError as error:
+            refused(error)
+        else:
+            db.session.commit()
+            flash(_("Peserta tambahan dihapus dari daftar hadir."), "info")
     return redirect(url_for("meetings.participants", meeting_id=meeting_id))
