@@ -407,3 +407,70 @@ def test_reopen_lets_the_session_continue(make_meeting: MakeMeeting, sekretaris:
     services.check_in(meeting, late, user=sekretaris)
     db.session.commit()
     assert reload(late).present is True
+
+
+# The meeting's vocabulary, written out here: which states allow what (issue 17.3).
+VOCABULARY = {
+    "details_editable": {"draft", "scheduled"},
+    "participants_editable": {"draft", "scheduled"},
+    "attendance_open": {"in_session"},
+    "proposals_open": {"scheduled", "in_session"},
+    "decisions_open": {"in_session"},
+    "has_decisions": {"decided", "locked", "confirmed", "returned"},
+    "awaiting_berita_acara": {"decided"},
+    "awaiting_review": {"locked"},
+    "is_sealed": {"locked", "confirmed", "returned"},
+    "prelist_frozen": {"scheduled", "in_session", "decided", "locked"},
+}
+
+
+@pytest.mark.parametrize("word", sorted(VOCABULARY))
+def test_the_meeting_answers_its_vocabulary_from_the_states(word: str) -> None:
+    answers = {state for state in states.STATES if getattr(Meeting(state=state), word)}
+    assert answers == VOCABULARY[word]
+
+
+@pytest.mark.parametrize(
+    ("present", "votes", "may_vote"),
+    [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
+)
+def test_who_may_vote(present: bool, votes: bool, may_vote: bool) -> None:
+    from portal.blueprints.meetings.models import Participant
+
+    assert Participant(present=present, votes=votes).may_vote is may_vote
+
+
+def test_the_databases_sealed_states_are_the_state_machines() -> None:
+    """Migrations 0004 and 0007 write the sealed states into the triggers as SQL text; a state
+    added to `states.SEALED` without a migration would leave a locked meeting writable."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    versions = Path(__file__).parents[2] / "migrations" / "versions"
+    for name in ("0004_berita_acara.py", "0007_record_truth.py"):
+        spec = importlib.util.spec_from_file_location(name[:-3], versions / name)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert set(re.findall(r"'(\w+)'", module.SEALED)) == set(states.SEALED), name
+
+
+def test_the_trigger_in_the_database_names_the_sealed_states(app) -> None:
+    """And what the migrations made is what runs: the trigger's text on this database."""
+    import re
+
+    if db.engine.dialect.name == "sqlite":
+        sql = db.session.execute(
+            db.text("SELECT sql FROM sqlite_master WHERE name = 'meetings_sealed_update'")
+        ).scalar_one()
+    else:
+        sql = db.session.execute(
+            db.text(
+                "SELECT pg_get_functiondef(p.oid) FROM pg_proc p "
+                "WHERE p.proname LIKE '%sealed%' ORDER BY p.proname"
+            )
+        ).scalars()
+        sql = " ".join(sql)
+    named = set(re.findall(r"'(\w+)'", sql)) & set(states.STATES)
+    assert set(states.SEALED) <= named

@@ -133,6 +133,55 @@ class Meeting(Model):
     def state_label(self) -> str:
         return str(states.LABELS[self.state])
 
+    # The meeting's vocabulary: what may happen now, read from `states.py` (the one place that
+    # knows which states allow what). Templates, routes and services ask these.
+    @property
+    def details_editable(self) -> bool:
+        return self.state in states.EDITABLE_DETAILS
+
+    @property
+    def participants_editable(self) -> bool:
+        """Invitations: open until the session opens."""
+        return self.state in states.EDITABLE_PARTICIPANTS
+
+    @property
+    def attendance_open(self) -> bool:
+        """Check-ins and walk-ins."""
+        return self.state in states.ATTENDANCE_OPEN
+
+    @property
+    def proposals_open(self) -> bool:
+        return self.state in states.PROPOSALS_OPEN
+
+    @property
+    def decisions_open(self) -> bool:
+        return self.state in states.DECISIONS_OPEN
+
+    @property
+    def has_decisions(self) -> bool:
+        """Decided, or later: the decided list is final (or signed)."""
+        return self.state in states.HAS_DECISIONS
+
+    @property
+    def awaiting_berita_acara(self) -> bool:
+        """Decided, not yet locked: the berita acara may be made."""
+        return self.state == states.DECIDED
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Locked: the camat may confirm or return it."""
+        return self.state == states.LOCKED
+
+    @property
+    def is_sealed(self) -> bool:
+        """Locked by its berita acara: nothing of the meeting changes any more."""
+        return self.state in states.SEALED
+
+    @property
+    def prelist_frozen(self) -> bool:
+        """Register imports leave the village's prelist alone while this meeting is under way."""
+        return self.state in states.PRELIST_FROZEN
+
 
 class MeetingMove(Model):
     """Every state change: from, to, who and when."""
@@ -178,6 +227,12 @@ class Participant(Model):
     checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
+
+    @property
+    def may_vote(self) -> bool:
+        """Present and a voting participant; a family's own members are also recused from its
+        proposal (`services.decisions.recused_ids`)."""
+        return self.present and self.votes
 
 
 class Proposal(Model):

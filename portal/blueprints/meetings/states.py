@@ -85,6 +85,8 @@ DECISIONS_OPEN = (IN_SESSION,)
 PRELIST_FROZEN = (SCHEDULED, IN_SESSION, DECIDED, LOCKED)
 # Locked by its berita acara: nothing of the meeting changes any more (database triggers too).
 SEALED = (LOCKED, CONFIRMED, RETURNED)
+# The decided list is final (or signed): the decided page stops saying "sementara".
+HAS_DECISIONS = (DECIDED, *SEALED)
 
 
 class MoveRefused(ValueError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from portal.blueprints.meetings import as_signed, services, states
+from portal.blueprints.meetings import as_signed, services
 from portal.blueprints.meetings.forms import LABELS, PlainForm, TallyForm
 from portal.blueprints.meetings.models import Meeting, Proposal
 from portal.blueprints.meetings.routes.speedups import (
@@ -100,6 +100,5 @@ def proposal_fragment(
         plain=plain or PlainForm(),
         tally=TallyForm(),
         labels=LABELS,
-        states=states,
         services=services,
     )

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import require
-from portal.blueprints.meetings import bp, corrections, services, states
+from portal.blueprints.meetings import bp, corrections, services
 from portal.blueprints.meetings.forms import LABELS, ParticipantForm, PlainForm
 from portal.blueprints.meetings.routes.answers import (
     proposal_changed,
@@ -42,7 +42,6 @@ def confirm_batch(meeting_id: int):
         by_kind=by_kind,
         quorum=services.attendance(meeting).quorum,
         plain=PlainForm(),
-        states=states,
     )
 
 
@@ -87,7 +86,6 @@ def edit_walk_in(meeting_id: int, participant_id: int):
         form=form,
         plain=PlainForm(),
         labels=LABELS,
-        states=states,
     )
 
 

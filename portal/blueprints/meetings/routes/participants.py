@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import can, require
-from portal.blueprints.meetings import as_signed, bp, services, states
+from portal.blueprints.meetings import as_signed, bp, services
 from portal.blueprints.meetings.forms import LABELS, ParticipantForm, PlainForm
 from portal.blueprints.meetings.models import Meeting, Participant
 from portal.blueprints.meetings.routes.answers import refused, show_on_form
@@ -64,7 +64,6 @@ def _participants_page(meeting: Meeting, form: ParticipantForm):
         plain=PlainForm(),
         summary=as_signed.summary(meeting),
         labels=LABELS,
-        states=states,
     )
 
 
@@ -156,7 +155,6 @@ def _check_in_row(
         summary=summary,
         plain=form,
         labels=LABELS,
-        states=states,
         refused=not went_through,
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import get_scoped_or_404, require
-from portal.blueprints.meetings import as_signed, bp, services, states
+from portal.blueprints.meetings import as_signed, bp, services
 from portal.blueprints.meetings.forms import (
     LABELS,
     CorrectionForm,
@@ -68,7 +68,6 @@ def proposals(meeting_id: int):
         plain=PlainForm(),
         tally=TallyForm(),
         labels=LABELS,
-        states=states,
         services=services,
     )
 

@@ -54,7 +54,7 @@ def recused_ids(
 
 def eligible_voters(meeting: Meeting, proposal: Proposal) -> list[Participant]:
     recused = recused_ids(meeting, proposal)
-    return [p for p in meeting.participants if p.present and p.votes and p.id not in recused]
+    return [p for p in meeting.participants if p.may_vote and p.id not in recused]
 
 
 def _decide(proposal: Proposal, accepted: bool, method: str, *, user: Any, voters: int) -> None:
@@ -154,7 +154,7 @@ def cast_vote(
         raise MeetingError(_("Pemungutan suara bernama belum dibuka untuk usulan ini."))
     if choice not in ("setuju", "tidak_setuju", "abstain"):
         raise MeetingError(_("Pilihan suara tidak dikenal."))
-    if participant.meeting_id != meeting.id or not (participant.present and participant.votes):
+    if participant.meeting_id != meeting.id or not participant.may_vote:
         raise MeetingError(_("Peserta ini tidak hadir atau tidak memiliki hak suara."))
     if participant.id in recused_ids(meeting, proposal):
         raise MeetingError(_("Peserta ini anggota keluarga yang dibahas dan tidak ikut memilih."))
@@ -278,7 +278,7 @@ def decide_batch(meeting: Meeting, *, user: Any, expected: int | None = None) ->
         ):
             members.setdefault(household_id, set()).add(nik)
     claim_families(meeting, items)
-    voters = [p for p in meeting.participants if p.present and p.votes]
+    voters = [p for p in meeting.participants if p.may_vote]
     for proposal in items:
         recused = recused_ids(meeting, proposal, members)
         _decide(
