@@ -223,7 +223,8 @@ def job(mode: str, families: int) -> dict:
         from weasyprint import HTML
 
         from portal.blueprints.berita_acara.canonical import canonical_bytes, sha256_hex
-        from portal.blueprints.berita_acara.rendering import read_embedded, render_ba_pdf
+        from portal.blueprints.berita_acara.rendering.embedded import read_embedded
+        from portal.blueprints.berita_acara.rendering.pipeline import render_ba_pdf
 
         data = canonical_bytes(doc)
         digest = sha256_hex(data)

@@ -128,10 +128,10 @@ def build(config: dict[str, object], tmp: Path) -> dict[str, object]:
     from portal.blueprints.regions.models import Region
     from portal.blueprints.regions.services import import_regions
     from portal.blueprints.register import services as register
-    from portal.blueprints.register import synthetic
     from portal.blueprints.register.applying import apply_plan
     from portal.blueprints.register.models import ACTIVE, Household
     from portal.blueprints.users import services as users
+    from portal.demo import synthetic
     from portal.extensions import db
 
     app = create_app(config)

@@ -61,7 +61,7 @@ def make_files(tmp: Path, persons: int) -> dict[str, object]:
     from portal import create_app
     from portal.blueprints.regions.models import Region
     from portal.blueprints.regions.services import import_regions
-    from portal.blueprints.register import synthetic
+    from portal.demo import synthetic
     from portal.extensions import db
 
     app = create_app(app_config(f"sqlite:///{tmp / 'regions.sqlite'}", None))

@@ -12,7 +12,7 @@ def register_cli(app: Flask) -> None:
     from portal.blueprints.regions.cli import regions_cli
     from portal.blueprints.register.cli import register_cli
     from portal.blueprints.users.cli import users_cli
-    from portal.demo import demo_cli
+    from portal.demo.cli import demo_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)

@@ -20,7 +20,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.demo import DEMO_PASSWORD, seed, seed_meeting, seed_meeting_states, seed_prelists
+from portal.demo.meetings import seed_meeting, seed_meeting_states
+from portal.demo.seed import DEMO_PASSWORD, seed, seed_prelists
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +100,7 @@ PAGES = [
 
 def import_preview(browser, base: str, out: Path) -> None:
     """Upload a damaged synthetic export as the admin and shoot the preview, desktop and phone."""
-    from portal.blueprints.register import synthetic
+    from portal.demo import synthetic
 
     rows, _ = synthetic.generate(
         [synthetic.Village("1706052006", "Pasar Ipuh", "Ipuh", "Kabupaten Mukomuko", "Bengkulu")],

@@ -7,7 +7,7 @@ import pytest
 from portal.audit import AuditEntry
 from portal.blueprints.regions.models import Region
 from portal.blueprints.users.models import User
-from portal.demo import DEMO_PASSWORD, DEMO_USERS
+from portal.demo.seed import DEMO_PASSWORD, DEMO_USERS
 from portal.extensions import db
 
 

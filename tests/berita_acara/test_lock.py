@@ -9,9 +9,11 @@ import subprocess
 import pytest
 from sqlalchemy import select, text
 
-from portal.blueprints.berita_acara import canonical, rendering, signing
+from portal.blueprints.berita_acara import canonical, signing
 from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara.models import BeritaAcara
+from portal.blueprints.berita_acara.rendering import pipeline
+from portal.blueprints.berita_acara.rendering.embedded import read_embedded
 from portal.blueprints.meetings import services, states
 from portal.blueprints.meetings.models import MeetingMove
 from portal.extensions import db
@@ -87,7 +89,7 @@ def test_pyhanko_validates_the_signature(locked):
 
 def test_the_pdf_carries_the_canonical_list(locked):
     _meeting, ba = locked
-    embedded, info = rendering.read_embedded(ba.pdf)
+    embedded, info = read_embedded(ba.pdf)
     assert embedded == ba.canonical
     assert info.get("PortalSha256") == ba.sha256
 
@@ -96,7 +98,7 @@ def test_a_failed_render_leaves_the_meeting_decided_and_says_why(decided, sekret
     def broken(*_args, **_kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(rendering, "render_ba_pdf", broken)
+    monkeypatch.setattr(pipeline, "render_ba_pdf", broken)
     ba = lock(decided, sekretaris)
     assert ba.status == "failed"
     assert "MemoryError" in ba.error
@@ -110,7 +112,7 @@ def test_a_failed_render_leaves_the_meeting_decided_and_says_why(decided, sekret
 
 
 def test_a_meeting_reopened_during_the_render_is_not_locked(decided, sekretaris, monkeypatch):
-    real = rendering.render_ba_pdf
+    real = pipeline.render_ba_pdf
 
     def reopening(*args, **kwargs):
         db.session.execute(
@@ -119,7 +121,7 @@ def test_a_meeting_reopened_during_the_render_is_not_locked(decided, sekretaris,
         db.session.commit()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rendering, "render_ba_pdf", reopening)
+    monkeypatch.setattr(pipeline, "render_ba_pdf", reopening)
     ba = lock(decided, sekretaris)
     assert ba.status == "failed"
     assert "tidak lagi berstatus diputuskan" in ba.error

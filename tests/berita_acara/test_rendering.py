@@ -13,14 +13,15 @@ from typing import Any
 import pikepdf
 import pytest
 
-from portal.blueprints.berita_acara import rendering, wording
+from portal.blueprints.berita_acara import wording
 from portal.blueprints.berita_acara.canonical import canonical_bytes, sha256_hex, short_hash
-from portal.blueprints.berita_acara.rendering import (
-    FetchRefused,
-    RenderError,
-    read_embedded,
-    render_ba_pdf,
-)
+from portal.blueprints.berita_acara.rendering import page_plan, weasy, workers
+from portal.blueprints.berita_acara.rendering.context import build_context
+from portal.blueprints.berita_acara.rendering.embedded import read_embedded
+from portal.blueprints.berita_acara.rendering.lampiran import build_lampiran
+from portal.blueprints.berita_acara.rendering.pipeline import RenderResult, render_ba_pdf
+from portal.blueprints.berita_acara.rendering.weasy import FetchRefused, no_fetch
+from portal.blueprints.berita_acara.rendering.workers import RenderError
 from tests.berita_acara.synthetic import synthetic_document
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 VERIFY = "https://portal.example.go.id/verifikasi/ab12cd34"
 
 
-def render(doc: dict[str, Any], **options: Any) -> tuple[rendering.RenderResult, bytes, str]:
+def render(doc: dict[str, Any], **options: Any) -> tuple[RenderResult, bytes, str]:
     data = canonical_bytes(doc)
     digest = sha256_hex(data)
     result = render_ba_pdf(data, sha256=digest, verify_url=VERIFY, **options)
@@ -222,16 +223,16 @@ def test_no_start_time_and_no_camat(app):
 
 def test_fetcher_refuses_everything_but_data():
     with pytest.raises(FetchRefused):
-        rendering.no_fetch("file:///etc/passwd")
+        no_fetch("file:///etc/passwd")
     with pytest.raises(FetchRefused):
-        rendering.no_fetch("https://example.com/logo.png")
-    assert rendering.no_fetch("data:text/plain,ok").read() == b"ok"
+        no_fetch("https://example.com/logo.png")
+    assert no_fetch("data:text/plain,ok").read() == b"ok"
 
 
 def test_a_file_url_in_the_markup_fails_the_render():
     html = '<html><body><img src="file:///etc/passwd"/></body></html>'
     with pytest.raises(BaseException, match=r"passwd|fetch"):
-        rendering._write_pdf(html, BytesIO())
+        weasy._write_pdf(html, BytesIO())
 
 
 def test_user_text_is_escaped(app):
@@ -275,14 +276,14 @@ def test_progress_is_reported(app, small_doc):
 def test_a_failing_part_fails_the_render(app, monkeypatch):
     """A part that fails in its forked child: the parent raises with the child's error."""
     doc = synthetic_document(tetap=320, keluar=0, baru=0, perbaikan=0, rejected=0)
-    original = rendering._write_pdf
+    original = workers._write_pdf
 
     def broken(html, target):
         if "LAMPIRAN II" in html:
             raise RuntimeError("boom in the child")
         return original(html, target)
 
-    monkeypatch.setattr(rendering, "_write_pdf", broken)
+    monkeypatch.setattr(workers, "_write_pdf", broken)  # what the forked children call
     with pytest.raises(RenderError, match="boom in the child"):
         render(doc, workers=2)
 
@@ -310,7 +311,7 @@ def test_large_document_parallel_equals_serial(app):
 def test_numbering_stays_exact_when_the_plan_is_wrong(app, monkeypatch):
     """If WeasyPrint ever makes more pages than the planner expected (here: a planner told to
     fill pages far beyond their height), the page numbers are made again from the real count."""
-    monkeypatch.setattr(rendering, "PAGE_SLACK", -300.0)
+    monkeypatch.setattr(page_plan, "PAGE_SLACK", -300.0)
     doc = synthetic_document(tetap=120, keluar=10, baru=2, perbaikan=2, rejected=0)
     result, _data, _digest = render(doc, workers=1)
     assert result.list_pages > result.planned_pages
@@ -323,9 +324,9 @@ def test_numbering_stays_exact_when_the_plan_is_wrong(app, monkeypatch):
 
 def test_planner_keeps_a_new_family_with_its_members(app):
     doc = synthetic_document(tetap=0, keluar=0, baru=120, perbaikan=0, rejected=0)
-    ba = rendering.build_context(doc, sha256="0" * 64, verify_url=VERIFY, draft=False)
-    baru = next(lamp for lamp in rendering.build_lampiran(doc) if lamp.key == "baru")
-    pages = rendering.paginate(baru, ba)
+    ba = build_context(doc, sha256="0" * 64, verify_url=VERIFY, draft=False)
+    baru = next(lamp for lamp in build_lampiran(doc) if lamp.key == "baru")
+    pages = page_plan.paginate(baru, ba)
     assert len(pages) > 3
     assert sum(len(page.rows) for page in pages) == len(baru.rows)
     for page in pages:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from tests.browser.test_foundation_browser import SHOTS, _login, _page_is_not_wider_than_viewport
 from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, make_user
 

@@ -26,8 +26,8 @@ from portal.blueprints.entry.models import EntryMark
 from portal.blueprints.meetings import services
 from portal.blueprints.meetings.models import Meeting, Proposal
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import ACTIVE, Household
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.browser.test_foundation_browser import _login
 from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, KEC_IPUH, make_user

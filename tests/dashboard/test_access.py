@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from portal.blueprints.meetings.models import Meeting
-from portal.blueprints.register import synthetic
 from portal.blueprints.review import services as review
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.after.conftest import build_locked
 from tests.dashboard.helpers import HX, cells, csv_rows, row_of, summary, text_of

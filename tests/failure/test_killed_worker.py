@@ -28,8 +28,9 @@ from portal.blueprints.berita_acara.models import BeritaAcara
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting, MeetingMove
 from portal.blueprints.register import services as register_services
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household, HouseholdEvent, Person, RegisterImport
+from portal.blueprints.register.services import importing as register_importing
+from portal.demo import synthetic
 from portal.extensions import db
 from portal.timeutil import utcnow
 from tests.berita_acara.conftest import decided  # noqa: F401  (fixtures)
@@ -69,12 +70,13 @@ with app.app_context():
         review.notify = lambda *args, **kwargs: block("ba-lock")
         services.generate(ident)
     elif job == "ba-render":
-        from portal.blueprints.berita_acara import rendering, services
+        from portal.blueprints.berita_acara import services
+        from portal.blueprints.berita_acara.rendering import pipeline
 
-        rendering.render_ba_pdf = lambda *args, **kwargs: block("ba-render")
+        pipeline.render_ba_pdf = lambda *args, **kwargs: block("ba-render")
         services.generate(ident)
     elif job == "apply":
-        from portal.blueprints.register import services
+        from portal.blueprints.register.services import importing as services
 
         real = services.apply_plan
 
@@ -85,7 +87,7 @@ with app.app_context():
         services.apply_plan = apply_then_block
         services.apply_import(ident)
     elif job == "validate":
-        from portal.blueprints.register import services
+        from portal.blueprints.register.services import importing as services
 
         services.analyse = lambda *args, **kwargs: block("validate")
         services.validate_import(ident)
@@ -327,7 +329,7 @@ def test_an_apply_job_taken_for_dead_that_wakes_up_writes_nothing(
             )
         return analysis
 
-    monkeypatch.setattr(register_services, "analyse", analyse_while_settled)
+    monkeypatch.setattr(register_importing, "analyse", analyse_while_settled)
     register_services.apply_import(record_id)
     assert register_state() == before
     record = importer.record(record_id)

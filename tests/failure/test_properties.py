@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household, HouseholdEvent, Person, RegisterImport
 from portal.blueprints.register.reading import COLUMNS
-from portal.blueprints.register.validation import nik_date_problem, parse_identity_number
+from portal.blueprints.register.values import nik_date_problem, parse_identity_number
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, Auth, make_user
 from tests.register.conftest import Importer, csv_bytes, seed_register, village_of

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from portal.audit import AuditEntry
 from portal.blueprints.meetings import services, states
 from portal.blueprints.meetings.models import Meeting, MeetingMove, Participant, Proposal, Vote
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import ACTIVE, Household
 from portal.blueprints.users.models import User
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KAB_MUKOMUKO, KEC_IPUH, make_user
 from tests.register.conftest import csv_bytes, seed_register, village_of

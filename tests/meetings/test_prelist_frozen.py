@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings.models import Meeting
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KAB_MUKOMUKO, make_user
 from tests.register.conftest import (  # noqa: F401  (importer is a fixture)

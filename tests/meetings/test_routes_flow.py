@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.blueprints.meetings.models import Meeting, Participant, Proposal, Vote
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KEC_IPUH, make_user
 from tests.register.conftest import csv_bytes, seed_register

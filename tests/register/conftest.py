@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import (
     Household,
     HouseholdEvent,
@@ -26,6 +25,7 @@ from portal.blueprints.register.models import (
     RegisterImport,
 )
 from portal.blueprints.users.models import User
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KEL_PASAR_MUKOMUKO, Auth, make_user
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household, RegisterImport
+from portal.demo import synthetic
 from portal.extensions import db
 from portal.personal_data import mask_id, shown_id
 from tests.factories import (

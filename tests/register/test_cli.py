@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, KEC_IPUH, KEL_PASAR_MUKOMUKO
 from tests.register.conftest import counts, household, person

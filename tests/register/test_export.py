@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.exporting import neutralise
 from portal.blueprints.register.reading import COLUMNS
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_PASAR_IPUH
 from tests.register.conftest import counts, csv_bytes, household, person

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import RegisterImport
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_PASAR_IPUH
 from tests.register.conftest import counts, csv_bytes, errors_by_row, person, text_of

@@ -14,8 +14,8 @@ import io
 
 import pytest
 
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.validation import MAX_LENGTHS
+from portal.demo import synthetic
 from tests.factories import DESA_PASAR_IPUH, KEL_TANAH_GARAM
 from tests.register.conftest import counts, csv_bytes, errors_by_row, household, person, text_of
 from tests.register.test_export import export_csv, export_xlsx

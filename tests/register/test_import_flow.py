@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.blueprints.register import applying, services, synthetic
+from portal.blueprints.register import applying, services
 from portal.blueprints.register.models import Household, HouseholdEvent, Person
+from portal.blueprints.register.services import importing
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import (
     DESA_AIR_BULUH,
@@ -370,13 +372,13 @@ def test_kk_registered_in_another_village_is_refused(sekretaris, importer, rows,
 
 
 def test_failed_apply_leaves_the_register_as_it_was(sekretaris, importer, rows, monkeypatch):
-    real = services.apply_plan
+    real = importing.apply_plan
 
     def apply_then_fail(plan, **kwargs):
         real(plan, **kwargs)  # everything written into the transaction …
         raise RuntimeError("koneksi terputus")  # … then the server fails before commit
 
-    monkeypatch.setattr(services, "apply_plan", apply_then_fail)
+    monkeypatch.setattr(importing, "apply_plan", apply_then_fail)
     record = importer.preview(csv_bytes(rows), DESA_PASAR_IPUH)
     record = importer.confirm(record.id)
 

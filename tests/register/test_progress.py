@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.blueprints.register import services, synthetic
+from portal.blueprints.register import services
 from portal.blueprints.register.models import RegisterImport
+from portal.demo import synthetic
 from portal.extensions import db
 from portal.timeutil import utcnow
 from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, make_user

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from tests.factories import DESA_PASAR_IPUH, PASSWORD, make_user
 from tests.register.conftest import counts, csv_bytes, text_of
 

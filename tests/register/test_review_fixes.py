@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import RegisterImportFile
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import DESA_PASAR_IPUH
 from tests.register.conftest import counts, csv_bytes, errors_by_row, seed_register, text_of

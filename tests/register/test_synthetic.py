@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register.synthetic import (
+from portal.demo.synthetic import (
     COLUMNS,
     DAMAGE_COLUMNS,
     DAMAGE_KINDS,

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from portal.personal_data import mask_id
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH
 from tests.register.conftest import (

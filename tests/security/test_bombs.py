@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEntry
-from portal.blueprints.berita_acara import canonical, rendering
+from portal.blueprints.berita_acara import canonical
 from portal.blueprints.berita_acara.models import BeritaAcara
+from portal.blueprints.berita_acara.rendering.embedded import ATTACHMENT_NAME, read_embedded
 from portal.blueprints.register import reading
 from portal.extensions import db
 from portal.inflation import InflationRefused
@@ -86,14 +87,14 @@ def pdf_bomb(*, inflated: int = GIB, padding: int = 0, declare_size: bool = Fals
     spec = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Filespec,
-            F=pikepdf.String(rendering.ATTACHMENT_NAME),
-            UF=pikepdf.String(rendering.ATTACHMENT_NAME),
+            F=pikepdf.String(ATTACHMENT_NAME),
+            UF=pikepdf.String(ATTACHMENT_NAME),
             EF=pikepdf.Dictionary(F=stream),
         )
     )
     pdf.Root.Names = pikepdf.Dictionary(
         EmbeddedFiles=pikepdf.Dictionary(
-            Names=pikepdf.Array([pikepdf.String(rendering.ATTACHMENT_NAME), spec])
+            Names=pikepdf.Array([pikepdf.String(ATTACHMENT_NAME), spec])
         )
     )
     if padding:
@@ -231,9 +232,9 @@ def test_a_pdf_bomb_is_refused_on_the_verification_page(client, locked, declare_
 def test_the_bomb_itself_is_never_inflated_beyond_the_limit():
     for declare_size in (False, True):
         data = pdf_bomb(inflated=256 * MIB, declare_size=declare_size)
-        assert rendering.read_embedded(data)[0] is None
+        assert read_embedded(data)[0] is None
         with pytest.raises(InflationRefused) as refused:
-            rendering.read_embedded(data, refuse_too_large=True)
+            read_embedded(data, refuse_too_large=True)
         assert refused.value.too_large
 
 
@@ -241,14 +242,14 @@ def test_an_attached_list_over_the_limit_is_refused_with_its_reason(client, lock
     """The portal's own signature is checked first; even a genuine file's list is read with a
     cap (here lowered below the real list's size)."""
     _meeting, ba = locked
-    monkeypatch.setattr(rendering, "EMBEDDED_MAX_BYTES", 100)
+    monkeypatch.setattr("portal.blueprints.berita_acara.rendering.embedded.EMBEDDED_MAX_BYTES", 100)
     page = verify(client, ba, ba.pdf)
     assert "Tidak asli" in page and TOO_LARGE_PDF in page
 
 
 def test_a_genuine_pdf_is_still_read(locked):
     _meeting, ba = locked
-    embedded, _info = rendering.read_embedded(ba.pdf, refuse_too_large=True)
+    embedded, _info = read_embedded(ba.pdf, refuse_too_large=True)
     assert embedded is not None and canonical.sha256_hex(embedded) == ba.sha256
 
 
@@ -321,13 +322,14 @@ _CHILD = textwrap.dedent(
     data = open(path, "rb").read()
     with app.test_request_context():
         if kind == "pdf":
-            from portal.blueprints.berita_acara import rendering, signing
+            from portal.blueprints.berita_acara import signing
+            from portal.blueprints.berita_acara.rendering.embedded import read_embedded
             from portal.inflation import InflationRefused
 
             checked = signing.check_pdf(data, [])
             assert checked.readable and not checked.signatures, checked
             try:
-                rendering.read_embedded(data, refuse_too_large=True)
+                read_embedded(data, refuse_too_large=True)
                 outcome = "read"
             except InflationRefused:
                 outcome = "refused"

@@ -9,7 +9,7 @@ import pytest
 
 from portal.blueprints.meetings import services as meeting_services
 from portal.blueprints.meetings.services import MeetingError
-from portal.blueprints.register import synthetic
+from portal.demo import synthetic
 from portal.extensions import db
 from portal.web import LAST_PAGE, page_number
 from tests.entry.conftest import (  # noqa: F401  (fixtures)

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from portal.blueprints.berita_acara import rendering, signing, trust
 from portal.blueprints.berita_acara import services as ba_services
+from portal.blueprints.berita_acara import signing, trust
 from portal.blueprints.berita_acara.models import BeritaAcara, SigningCertificate
+from portal.blueprints.berita_acara.rendering.pipeline import render_ba_pdf
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.review import services as review
 from portal.blueprints.review.models import MeetingReview
@@ -179,7 +180,7 @@ def test_a_malformed_fingerprint_is_refused(app, fingerprint):
 def forged_berita_acara(ba: BeritaAcara, identity: signing.Identity) -> bytes:
     """The meeting's berita acara rendered again and signed with another key: the decided list
     inside is the genuine one, only the signer is not the portal."""
-    result = rendering.render_ba_pdf(
+    result = render_ba_pdf(
         ba.canonical, sha256=ba.sha256, verify_url=ba_services.verify_url(ba.verify_code)
     )
     return signing.sign_pdf(

@@ -15,8 +15,8 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 from portal import forms
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household, Person
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.entry.conftest import (  # noqa: F401  (fixtures)
     confirmed,

@@ -59,9 +59,9 @@ from portal.blueprints.meetings.models import (
 )
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.register import services as register_services
-from portal.blueprints.register import synthetic
 from portal.blueprints.register.models import Household, Person, RegisterImport
 from portal.blueprints.users.models import User
+from portal.demo import synthetic
 from portal.extensions import db
 from tests.after.conftest import confirm
 from tests.berita_acara.conftest import build_decided, lock

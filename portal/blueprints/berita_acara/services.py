@@ -171,7 +171,7 @@ def remember_certificate(identity: signing.Identity) -> None:
 
 def generate(ba_id: int) -> None:
     """Job: render, sign, then lock, in that order; any failure leaves the meeting decided."""
-    from portal.blueprints.berita_acara.rendering import render_ba_pdf
+    from portal.blueprints.berita_acara.rendering.pipeline import render_ba_pdf
 
     ba = db.session.get(BeritaAcara, ba_id)
     if ba is None or ba.status != QUEUED:
@@ -357,7 +357,7 @@ class Verdict:
 def check_file(data: bytes, ba: BeritaAcara | None) -> Verdict:
     """Is this file the genuine, unmodified berita acara `ba` (or, with `ba` None, any of the
     portal's)? Every reason it is not, in words a resident understands."""
-    from portal.blueprints.berita_acara.rendering import read_embedded
+    from portal.blueprints.berita_acara.rendering.embedded import read_embedded
     from portal.inflation import InflationRefused
 
     verdict = Verdict(genuine=False)

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.blueprints.register.models import ACTIVE, REMOVED, Household, Person
-from portal.blueprints.register.validation import HEAD, Issue, PersonRow, Validated
+from portal.blueprints.register.validated import Issue, PersonRow, Validated
+from portal.blueprints.register.values import HEAD
 from portal.bulk import in_chunks
 from portal.extensions import db
 from portal.personal_data import mask_id

@@ -16,7 +16,7 @@ from portal import audit
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import UNSUR, Meeting, Participant, Vote
 from portal.blueprints.meetings.services.common import MeetingError, audit_meeting, require_state
-from portal.blueprints.register.validation import nik_date_problem, parse_identity_number
+from portal.blueprints.register.values import nik_date_problem, parse_identity_number
 from portal.extensions import db
 from portal.timeutil import utcnow
 

@@ -31,7 +31,7 @@ from portal.blueprints.meetings.services.families import (
     prelist,
 )
 from portal.blueprints.register.models import ACTIVE, Household, Person
-from portal.blueprints.register.validation import nik_date_problem, padded, parse_identity_number
+from portal.blueprints.register.values import nik_date_problem, padded, parse_identity_number
 from portal.extensions import db
 
 
