@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 VENV := .venv
 
-.PHONY: run setup test test-sqlite lint typecheck check format translations bench screenshots
+.PHONY: run setup test test-sqlite lint typecheck layers check format translations bench screenshots
 
 run:
 	./scripts/run.sh
@@ -25,8 +25,12 @@ lint:
 typecheck:
 	$(VENV)/bin/mypy
 
+# The layers: import-linter's contracts in pyproject.toml's [tool.importlinter].
+layers:
+	$(VENV)/bin/lint-imports --no-cache
+
 # The static checks that scripts/test.sh (and so CI) runs before the tests.
-check: lint typecheck
+check: lint typecheck layers
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install everything (with the test extras: Chromium, poppler),
-# run the static checks (ruff lint, ruff format, mypy; the first that fails stops the run),
+# run the static checks (ruff lint, ruff format, mypy, import-linter; the first that fails stops
+# the run),
 # then the whole suite on SQLite and on PostgreSQL. Extra arguments go to pytest.
 #   PostgreSQL URL: $TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test
 set -euo pipefail
@@ -20,6 +21,7 @@ check() {  # check NAME COMMAND...: run one static check; stop the run, naming i
 check "Lint" .venv/bin/ruff check .
 check "Format" .venv/bin/ruff format --check .
 check "Type check" .venv/bin/mypy
+check "Layers" .venv/bin/lint-imports --no-cache
 
 echo "==> Test suite on SQLite"
 env -u TEST_DATABASE_URL .venv/bin/pytest -q "$@"

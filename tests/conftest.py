@@ -20,11 +20,20 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db
+from tests import cheap_pdf as cheap
 from tests.factories import Auth, load_regions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 HERE = Path(__file__).parent
 SHARED_DATA = HERE.parent.parent / "shared" / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_pdf: the lock helpers render the real berita acara PDF (WeasyPrint) for this test, "
+        "not tests/cheap_pdf.py's one page (tests/factories.py)",
+    )
 
 
 def base_config(url: str) -> dict[str, object]:
@@ -177,6 +186,21 @@ def runner(app: Flask):
 def regions(app: Flask) -> None:
     """A small real hierarchy: Mukomuko (Ipuh, Kota Mukomuko) and Kota Solok."""
     load_regions(HERE / "data" / "regions_small.csv")
+
+
+@pytest.fixture
+def real_pdf(request: pytest.FixtureRequest) -> bool:
+    """Whether the `locked` fixtures render the real berita acara PDF: only for a test (or a
+    module, a class) marked `real_pdf`; the cheap one otherwise (tests/factories.py)."""
+    return request.node.get_closest_marker("real_pdf") is not None
+
+
+@pytest.fixture
+def cheap_pdf() -> Iterator[None]:
+    """For the whole test, a berita acara rendered by any way (a route, the CLI, a job) is
+    tests/cheap_pdf.py's one page, signed for real."""
+    with cheap.cheap_pdf():
+        yield
 
 
 @pytest.fixture

@@ -229,10 +229,11 @@ def seed_meeting_states() -> list[str]:
 
 def _lock(meeting, secretary: User):
     from portal.blueprints.berita_acara import services as berita_acara
+    from portal.blueprints.berita_acara import tasks as berita_acara_job
 
     ba = berita_acara.request_lock(meeting, user=secretary)
     db.session.commit()
-    berita_acara.generate(ba.id)
+    berita_acara_job.generate(ba.id)
     return berita_acara.of_meeting(meeting.id)
 
 

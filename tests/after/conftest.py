@@ -61,16 +61,22 @@ def users(regions: None, sekretaris: User) -> dict[str, User]:
     }
 
 
-def build_locked(user: User, households: list[Any], **kw: Any) -> tuple[Meeting, BeritaAcara]:
+def build_locked(
+    user: User, households: list[Any], *, real_pdf: bool, **kw: Any
+) -> tuple[Meeting, BeritaAcara]:
+    """build_decided's meeting, locked with the real or the cheap PDF (tests/factories.py)."""
     meeting = build_decided(user, households, **kw)
-    ba = lock(meeting, user)
+    ba = lock(meeting, user, real_pdf=real_pdf)
     assert ba.status == "done", ba.error
     return db.session.get(Meeting, meeting.id), ba
 
 
 @pytest.fixture
-def locked(users: dict[str, User], register: list[Any]) -> tuple[Meeting, BeritaAcara]:
-    return build_locked(users["sekretaris"], register)
+def locked(
+    users: dict[str, User], register: list[Any], real_pdf: bool
+) -> tuple[Meeting, BeritaAcara]:
+    """The real PDF for a test marked `real_pdf`, else the cheap one."""
+    return build_locked(users["sekretaris"], register, real_pdf=real_pdf)
 
 
 def confirm(meeting: Meeting, camat: User, note: str | None = None) -> MeetingReview:

@@ -81,7 +81,7 @@ def test_a_participant_present_elsewhere_at_the_same_hour(client, auth, users, r
 
     ba_conftest.invite = invite_with_nik
     try:
-        locked_meeting, _ = build_locked(sekretaris, register)
+        locked_meeting, _ = build_locked(sekretaris, register, real_pdf=False)
     finally:
         ba_conftest.invite = original
     auth.login_as(users["camat"])
@@ -210,6 +210,7 @@ def test_the_camat_is_warned_when_held_on_another_day(client, auth, users, regis
     meeting, _ = build_locked(
         users["sekretaris"],
         register,
+        real_pdf=False,
         meeting_date=date(2026, 12, 17),
         period="2026-12",
         opened=datetime(2026, 12, 3, 2, 12, tzinfo=UTC),
@@ -235,7 +236,9 @@ def test_the_camat_sees_a_family_kept_by_one_meeting_and_removed_by_another(
 
     from tests.berita_acara.conftest import OPENED
 
-    first, first_ba = build_locked(users["sekretaris"], register, number="011/BA-MD/XI/2026")
+    first, first_ba = build_locked(
+        users["sekretaris"], register, number="011/BA-MD/XI/2026", real_pdf=False
+    )
     signed = json.loads(first_ba.canonical)
     discussed = {row["kk"] for row in signed["rejected"]}
     kept = next(row for row in signed["families"]["tetap"] if row["kk"] not in discussed)
@@ -244,6 +247,7 @@ def test_the_camat_sees_a_family_kept_by_one_meeting_and_removed_by_another(
     second, _ = build_locked(
         users["sekretaris"],
         [family],
+        real_pdf=False,
         number="012/BA-MD/XI/2026",
         opened=OPENED + timedelta(hours=3),  # the same day, after the first was decided
     )

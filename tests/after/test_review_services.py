@@ -16,6 +16,7 @@ from portal.blueprints.register.models import Household, HouseholdEvent, Person
 from portal.blueprints.review import services as review
 from portal.blueprints.review.models import MeetingReview
 from portal.extensions import db
+from portal.refusal import Refused
 from tests.after.conftest import EXPECTED, KK_NEW, NIK_NEW_CHILD, NIK_NEW_HEAD
 
 
@@ -103,7 +104,7 @@ def test_a_conflict_found_at_confirmation_changes_nothing(locked, users) -> None
     other = household_of_other_village()
     db.session.add(Person(household_id=other.id, nik=NIK_NEW_CHILD, name="Sudah Terdaftar"))
     db.session.commit()
-    with pytest.raises(review.ReviewError) as refused:
+    with pytest.raises(Refused) as refused:
         review.confirm(meeting, user=users["camat"])
     db.session.rollback()
     assert "adendum" in refused.value.message
@@ -120,7 +121,7 @@ def household_of_other_village() -> Household:
 
 def test_return_needs_a_note_and_reaches_returned(locked, users) -> None:
     meeting, _ = locked
-    with pytest.raises(review.ReviewError) as refused:
+    with pytest.raises(Refused) as refused:
         review.return_meeting(meeting, user=users["camat"], note="   ")
     assert refused.value.field == "note"
     db.session.rollback()
@@ -135,10 +136,10 @@ def test_return_needs_a_note_and_reaches_returned(locked, users) -> None:
 @pytest.mark.parametrize("role", ["sekretaris", "operator", "admin"])
 def test_only_the_camat_confirms_or_returns(locked, users, role: str) -> None:
     meeting, _ = locked
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Refused):
         review.confirm(meeting, user=users[role])
     db.session.rollback()
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Refused):
         review.return_meeting(meeting, user=users[role], note="Tidak sah.")
     db.session.rollback()
     assert db.session.get(Meeting, meeting.id).state == "locked"
@@ -147,10 +148,10 @@ def test_only_the_camat_confirms_or_returns(locked, users, role: str) -> None:
 
 def test_reviewed_once(confirmed, users) -> None:
     meeting, _ = confirmed
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Refused):
         review.return_meeting(meeting, user=users["camat"], note="Terlambat.")
     db.session.rollback()
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Refused):
         review.confirm(meeting, user=users["camat"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,12 +10,13 @@ import pytest
 import time_machine
 
 from portal.blueprints.berita_acara import services as ba_services
+from portal.blueprints.berita_acara import tasks as ba_tasks
 from portal.blueprints.berita_acara.models import BeritaAcara
 from portal.blueprints.meetings import services
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from tests.factories import DESA_PASAR_IPUH
+from tests.factories import DESA_PASAR_IPUH, cheap_pdf
 from tests.meetings.conftest import (  # noqa: F401  (fixtures)
     invite,
     meeting_data,
@@ -128,17 +130,21 @@ def decided(sekretaris: User, register: list[Any]) -> Meeting:
     return build_decided(sekretaris, register)
 
 
-def lock(meeting: Meeting, user: User) -> BeritaAcara:
-    """Ask for the berita acara and run the job (immediate mode in tests, as the route does)."""
+def lock(meeting: Meeting, user: User, *, real_pdf: bool) -> BeritaAcara:
+    """Ask for the berita acara and run the job (immediate mode in tests, as the route does).
+    The PDF is the real render with `real_pdf`, else tests/cheap_pdf.py's one page (a renderer
+    the test put in place itself stays); signed for real either way (tests/factories.py)."""
     ba = ba_services.request_lock(meeting, user=user)
     db.session.commit()
-    ba_services.generate(ba.id)
+    with nullcontext() if real_pdf else cheap_pdf():
+        ba_tasks.generate(ba.id)
     db.session.expire_all()
     return db.session.get(BeritaAcara, ba.id)
 
 
 @pytest.fixture
-def locked(decided: Meeting, sekretaris: User) -> tuple[Meeting, BeritaAcara]:
-    ba = lock(decided, sekretaris)
+def locked(decided: Meeting, sekretaris: User, real_pdf: bool) -> tuple[Meeting, BeritaAcara]:
+    """`decided`, locked: the real PDF for a test marked `real_pdf`, else the cheap one."""
+    ba = lock(decided, sekretaris, real_pdf=real_pdf)
     assert ba.status == "done", ba.error
     return db.session.get(Meeting, decided.id), ba

@@ -21,6 +21,9 @@ from portal.config import DEVELOPMENT_BASE_URL, ConfigError
 from portal.extensions import db
 from tests.conftest import base_config
 
+# The `locked` fixture's real PDF (tests/factories.py): its text is read (no forged host).
+pytestmark = pytest.mark.real_pdf
+
 FORGED = "evil.example"
 PUBLIC = "https://musyawarah.example.go.id"
 

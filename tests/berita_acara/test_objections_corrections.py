@@ -7,8 +7,9 @@ import json
 
 import time_machine
 
-from portal.blueprints.meetings import corrections, services
+from portal.blueprints.meetings import services
 from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.meetings.services import reopening
 from portal.extensions import db
 from tests.berita_acara.conftest import OPENED, _removal, lock
 from tests.berita_acara.test_record_truth import flat_text
@@ -31,13 +32,13 @@ def test_objection_and_correction_are_in_the_signed_record(sekretaris, register)
         services.record_tally(meeting, disputed, yes=2, no=1, abstain=0, user=sekretaris)
         wrong = _removal(meeting, register[1], "pindah", sekretaris)
         services.decide_by_consensus(meeting, wrong, user=sekretaris)
-        corrections.reopen_decision(
+        reopening.reopen_decision(
             meeting, wrong, reason="Keluarga yang dimaksud RT lain", user=sekretaris
         )
         services.record_tally(meeting, wrong, yes=0, no=3, abstain=0, user=sekretaris)
         services.move(meeting, "decide", user=sekretaris)
         db.session.commit()
-    ba = lock(db.session.get(Meeting, meeting.id), sekretaris)
+    ba = lock(db.session.get(Meeting, meeting.id), sekretaris, real_pdf=True)
     assert ba.status == "done", ba.error
 
     signed = json.loads(ba.canonical)

@@ -28,6 +28,9 @@ from tests.berita_acara.synthetic import synthetic_document
 from tests.berita_acara.test_rendering import pdf_pages_text, render
 from tests.factories import DESA_PASAR_IPUH
 
+# The real PDF (tests/factories.py): its text and the camat's stamp on its page are read.
+pytestmark = pytest.mark.real_pdf
+
 # Scheduled for 17 December; opened on 3 December at 09:12 WIB, decided at 11:40 WIB.
 SCHEDULED = date(2026, 12, 17)
 OPENED = datetime(2026, 12, 3, 2, 12, tzinfo=UTC)
@@ -40,7 +43,7 @@ def flat_text(pdf: bytes) -> str:
 
 def locked_on(user, households, **kw):
     meeting = build_decided(user, households, **kw)
-    ba = lock(meeting, user)
+    ba = lock(meeting, user, real_pdf=True)
     assert ba.status == "done", ba.error
     return db.session.get(Meeting, meeting.id), ba
 
@@ -350,7 +353,7 @@ def test_the_village_secretary_is_told_of_the_confirmation(locked, users, sekret
     ).scalar_one()
     assert told.kind == "meeting_confirmed_village"
     assert told.params["camat"] == users["camat"].full_name
-    from portal.blueprints.notifications.services import message
+    from portal.blueprints.notifications.wording import message
 
     with app.test_request_context("/"):
         assert message(told) == (

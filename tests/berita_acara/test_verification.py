@@ -15,6 +15,9 @@ from portal.extensions import db
 from tests.berita_acara.conftest import NIK_NEW_HEAD, build_decided, lock
 from tests.factories import DESA_AIR_BULUH, make_user
 
+# The `locked` fixture's real PDF (tests/factories.py): verified as a resident uploads it.
+pytestmark = pytest.mark.real_pdf
+
 
 def flip_byte(data: bytes, position: int) -> bytes:
     changed = bytearray(data)
@@ -104,7 +107,7 @@ def test_another_meetings_pdf_is_refused_with_the_reason(client, locked, sekreta
     from tests.meetings.conftest import families
 
     other = build_decided(other_village, families(DESA_AIR_BULUH), number="009/BA")
-    other_ba = lock(other, other_village)
+    other_ba = lock(other, other_village, real_pdf=True)
     assert other_ba.status == "done", other_ba.error
     page = check(client, ba, other_ba.pdf)
     assert "Tidak asli" in page
@@ -140,7 +143,11 @@ def test_flask_ba_verify_refuses_another_meetings_pdf(runner, locked, tmp_path, 
     other_user = make_user("sekretaris", DESA_AIR_BULUH, username="sekdes.ab")
     from tests.meetings.conftest import families
 
-    other = lock(build_decided(other_user, families(DESA_AIR_BULUH), number="010/BA"), other_user)
+    other = lock(
+        build_decided(other_user, families(DESA_AIR_BULUH), number="010/BA"),
+        other_user,
+        real_pdf=True,
+    )
     path = tmp_path / "lain.pdf"
     path.write_bytes(other.pdf)
     assert runner.invoke(args=["ba", "verify", str(path)]).exit_code == 0  # genuine, of its own

@@ -38,7 +38,7 @@ def confirmed_elsewhere(confirmed, users) -> Meeting:
     seed_register(csv_bytes(rows), KEL_PASAR_MUKOMUKO)
     secretary = make_user("sekretaris", KEL_PASAR_MUKOMUKO)
     meeting, _ = build_locked(
-        secretary, families(KEL_PASAR_MUKOMUKO), number="009/BA-MUSKEL/XI/2026"
+        secretary, families(KEL_PASAR_MUKOMUKO), number="009/BA-MUSKEL/XI/2026", real_pdf=False
     )
     review.confirm(meeting, user=users["other_camat"])
     db.session.commit()

@@ -154,7 +154,7 @@ def formula_confirmed(users, register):
     head.name = '=HYPERLINK("http://contoh.invalid","klik")'
     family.alamat = "@SUM(1+1)"
     db.session.commit()
-    meeting, _ba = build_locked(users["sekretaris"], register)
+    meeting, _ba = build_locked(users["sekretaris"], register, real_pdf=False)
     confirm(meeting, users["camat"])
     return meeting, family.kk, head.nik
 

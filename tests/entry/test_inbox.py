@@ -20,7 +20,9 @@ def _air_buluh_confirmed(users):
             .order_by(Household.kk)
         ).scalars()
     )
-    meeting, _ba = build_locked(users["other_sekretaris"], families, number="009/MUSDES/AB/2026")
+    meeting, _ba = build_locked(
+        users["other_sekretaris"], families, number="009/MUSDES/AB/2026", real_pdf=False
+    )
     confirm(meeting, users["camat"])
     return meeting
 

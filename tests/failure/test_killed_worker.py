@@ -28,8 +28,8 @@ from portal.blueprints.berita_acara.models import BeritaAcara
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting, MeetingMove
 from portal.blueprints.register import services as register_services
+from portal.blueprints.register import tasks as register_tasks
 from portal.blueprints.register.models import Household, HouseholdEvent, Person, RegisterImport
-from portal.blueprints.register.services import importing as register_importing
 from portal.demo import synthetic
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -64,19 +64,19 @@ with app.app_context():
     if job == "ba-lock":
         # The PDF rendered and signed, the meeting moved to locked and the PDF stored, all in
         # the lock's transaction: the worker dies before it commits.
-        from portal.blueprints.berita_acara import services
-        from portal.blueprints.review import services as review
+        from portal.blueprints.berita_acara import tasks
+        from portal.blueprints.notifications import services as notifications
 
-        review.notify = lambda *args, **kwargs: block("ba-lock")
-        services.generate(ident)
+        notifications.notify_ba_locked = lambda *args, **kwargs: block("ba-lock")
+        tasks.generate(ident)
     elif job == "ba-render":
-        from portal.blueprints.berita_acara import services
+        from portal.blueprints.berita_acara import tasks
         from portal.blueprints.berita_acara.rendering import pipeline
 
         pipeline.render_ba_pdf = lambda *args, **kwargs: block("ba-render")
-        services.generate(ident)
+        tasks.generate(ident)
     elif job == "apply":
-        from portal.blueprints.register.services import importing as services
+        from portal.blueprints.register import tasks as services
 
         real = services.apply_plan
 
@@ -87,7 +87,7 @@ with app.app_context():
         services.apply_plan = apply_then_block
         services.apply_import(ident)
     elif job == "validate":
-        from portal.blueprints.register.services import importing as services
+        from portal.blueprints.register import tasks as services
 
         services.analyse = lambda *args, **kwargs: block("validate")
         services.validate_import(ident)
@@ -248,7 +248,7 @@ def test_worker_killed_while_applying_an_import_writes_nothing_and_a_retry_appli
     assert "sedang disimpan" in page
 
     # Within the timeout the sweep leaves it alone; past it, back to the preview with the reason.
-    assert register_services.settle_stalled_imports() == 0
+    assert register_tasks.settle_stalled_imports() == 0
     app.config["IMPORT_JOB_TIMEOUT"] = 60
     db.session.execute(
         update(RegisterImport)
@@ -296,7 +296,7 @@ def test_worker_killed_while_checking_an_upload_is_failed_with_the_reason(
     app.config["IMPORT_JOB_TIMEOUT"] = 60
     record.started_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
-    assert register_services.settle_stalled_imports() == 1
+    assert register_tasks.settle_stalled_imports() == 1
     db.session.expire_all()
     record = db.session.get(RegisterImport, record_id)
     assert record.status == "failed"
@@ -329,8 +329,8 @@ def test_an_apply_job_taken_for_dead_that_wakes_up_writes_nothing(
             )
         return analysis
 
-    monkeypatch.setattr(register_importing, "analyse", analyse_while_settled)
-    register_services.apply_import(record_id)
+    monkeypatch.setattr(register_tasks, "analyse", analyse_while_settled)
+    register_tasks.apply_import(record_id)
     assert register_state() == before
     record = importer.record(record_id)
     assert (record.status, record.message) == ("preview", "settled")

@@ -17,7 +17,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.berita_acara import tasks as ba_tasks
 from portal.blueprints.berita_acara.models import BeritaAcara
 from portal.blueprints.meetings import services, states
@@ -139,7 +138,7 @@ def test_votes_racing_close_decide_and_lock_never_land_after_the_close(
 
     # The worker now makes the berita acara: its counts are the votes table's.
     assert len(queued) == 1
-    ba_services.generate(queued[0])
+    ba_tasks.generate(queued[0])
     db.session.expire_all()
     ba = db.session.get(BeritaAcara, queued[0])
     assert ba.status == "done", ba.error

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from portal.blueprints.meetings import corrections, services
+from portal.blueprints.meetings import services
 from portal.blueprints.meetings.models import (
     Participant,
     Proposal,
     ProposalCorrection,
     Vote,
 )
+from portal.blueprints.meetings.services import reopening, walk_ins
 from portal.extensions import db
 from tests.factories import Auth
 from tests.meetings.conftest import audit_count, count, invite, reload
@@ -171,13 +172,11 @@ def test_a_decision_is_reopened_with_a_reason_and_kept_as_a_correction(running, 
     _decide_named(meeting, item, people, sekretaris)
     assert count(Vote, Vote.proposal_id == item.id) == 3
 
-    refused = error_of(corrections.reopen_decision, meeting, item, reason="  ", user=sekretaris)
+    refused = error_of(reopening.reopen_decision, meeting, item, reason="  ", user=sekretaris)
     assert refused.message == "Tuliskan alasan membuka kembali keputusan ini."
 
     item, meeting = reload(item), reload(meeting)
-    corrections.reopen_decision(
-        meeting, item, reason="Suara Pak RT tercatat keliru", user=sekretaris
-    )
+    reopening.reopen_decision(meeting, item, reason="Suara Pak RT tercatat keliru", user=sekretaris)
     db.session.commit()
 
     reopened = reload(item)
@@ -199,7 +198,7 @@ def test_a_decision_is_reopened_with_a_reason_and_kept_as_a_correction(running, 
     assert fix.earlier["accepted"] is True and fix.earlier["method"] == "named"
     assert (fix.earlier["votes_yes"], fix.earlier["voters_present"]) == (3, 3)
     assert [v["choice"] for v in fix.earlier["named_votes"]] == ["setuju"] * 3
-    assert corrections.earlier_text(fix.earlier) == (
+    assert reopening.earlier_text(fix.earlier) == (
         "diterima (suara: 3 setuju, 0 tidak setuju, 0 abstain dari 3 pemilih hadir)"
     )
     assert audit_count("meeting.decision_reopen", proposal=item.id) == 1
@@ -221,7 +220,7 @@ def test_reopening_a_decision_only_while_in_session_also_after_buka_kembali(runn
     db.session.commit()
     item = reload(items[0])
     refused = error_of(
-        corrections.reopen_decision, reload(meeting), item, reason="x", user=sekretaris
+        reopening.reopen_decision, reload(meeting), item, reason="x", user=sekretaris
     )
     assert refused.message == "Keputusan tidak dapat diubah: musyawarah berstatus diputuskan."
 
@@ -229,16 +228,16 @@ def test_reopening_a_decision_only_while_in_session_also_after_buka_kembali(runn
     services.move(meeting, "reopen", user=sekretaris)  # "Buka kembali"
     db.session.commit()
     meeting, item = reload(meeting), reload(items[0])
-    corrections.reopen_decision(meeting, item, reason="Salah keluarga", user=sekretaris)
+    reopening.reopen_decision(meeting, item, reason="Salah keluarga", user=sekretaris)
     db.session.commit()
     assert reload(item).status == "open"
-    assert corrections.earlier_text(services.corrections(reload(meeting))[0].earlier) == (
+    assert reopening.earlier_text(services.corrections(reload(meeting))[0].earlier) == (
         "diterima (mufakat)"
     )
 
     # An open proposal has nothing to reopen.
     refused = error_of(
-        corrections.reopen_decision, reload(meeting), reload(item), reason="x", user=sekretaris
+        reopening.reopen_decision, reload(meeting), reload(item), reason="x", user=sekretaris
     )
     assert refused.message == "Usulan ini belum diputuskan."
 
@@ -249,7 +248,7 @@ def test_a_sealed_meetings_corrections_are_refused_by_the_service_and_the_databa
     meeting, _, items = running
     services.decide_batch(meeting, user=sekretaris)
     db.session.commit()
-    corrections.reopen_decision(meeting, items[0], reason="Keliru", user=sekretaris)
+    reopening.reopen_decision(meeting, items[0], reason="Keliru", user=sekretaris)
     services.decide_by_consensus(reload(meeting), reload(items[0]), user=sekretaris)
     db.session.commit()
     db.session.execute(
@@ -258,7 +257,7 @@ def test_a_sealed_meetings_corrections_are_refused_by_the_service_and_the_databa
     db.session.commit()
 
     refused = error_of(
-        corrections.reopen_decision, reload(meeting), reload(items[1]), reason="x", user=sekretaris
+        reopening.reopen_decision, reload(meeting), reload(items[1]), reason="x", user=sekretaris
     )
     assert refused.message == "Keputusan tidak dapat diubah: musyawarah berstatus dikunci."
     for statement in (
@@ -351,7 +350,7 @@ def test_a_walk_in_is_corrected_or_removed_until_a_decision_counts_them(running,
     listener = invite(reload(meeting), "Tamu", user=sekretaris, walk_in=True, votes=False)
     db.session.commit()
 
-    corrections.correct_walk_in(
+    walk_ins.correct_walk_in(
         reload(meeting),
         reload(walker),
         services.ParticipantData(name="Budiman", unsur="tokoh_agama", nik=NIK_A),
@@ -373,29 +372,29 @@ def test_a_walk_in_is_corrected_or_removed_until_a_decision_counts_them(running,
     db.session.commit()
     assert reload(second).voters_present == 4
     refused = error_of(
-        corrections.correct_walk_in,
+        walk_ins.correct_walk_in,
         reload(meeting),
         reload(walker),
         services.ParticipantData(name="Budi", unsur="rt_rw"),
         user=sekretaris,
     )
     assert refused.message.startswith("Budiman sudah terhitung dalam keputusan yang dicatat")
-    refused = error_of(corrections.remove_walk_in, reload(meeting), reload(walker), user=sekretaris)
+    refused = error_of(walk_ins.remove_walk_in, reload(meeting), reload(walker), user=sekretaris)
     assert refused.message.startswith("Budiman sudah terhitung")
     assert reload(walker).name == "Budiman"
 
     # A walk-in without a vote was counted by no decision; an invitee is not a walk-in.
-    corrections.remove_walk_in(reload(meeting), reload(listener), user=sekretaris)
+    walk_ins.remove_walk_in(reload(meeting), reload(listener), user=sekretaris)
     db.session.commit()
     assert db.session.get(Participant, listener.id) is None
     invitee = reload(meeting).participants[0]
-    refused = error_of(corrections.remove_walk_in, reload(meeting), invitee, user=sekretaris)
+    refused = error_of(walk_ins.remove_walk_in, reload(meeting), invitee, user=sekretaris)
     assert refused.message == "Hanya peserta tambahan yang dapat diubah di sini."
 
     # That decision reopened (its count cleared): the walk-in can be removed again.
-    corrections.reopen_decision(reload(meeting), reload(second), reason="Salah", user=sekretaris)
+    reopening.reopen_decision(reload(meeting), reload(second), reason="Salah", user=sekretaris)
     db.session.commit()
-    corrections.remove_walk_in(reload(meeting), reload(walker), user=sekretaris)
+    walk_ins.remove_walk_in(reload(meeting), reload(walker), user=sekretaris)
     db.session.commit()
     assert db.session.get(Participant, walker.id) is None
     assert audit_count("meeting.walk_in_remove", participant=walker.id) == 1
@@ -407,7 +406,7 @@ def test_a_walk_in_who_cast_a_named_vote_stays(running, sekretaris):
     services.open_named_vote(meeting, item, user=sekretaris)
     services.cast_vote(meeting, item, walker, "setuju", user=sekretaris)
     db.session.commit()
-    refused = error_of(corrections.remove_walk_in, reload(meeting), reload(walker), user=sekretaris)
+    refused = error_of(walk_ins.remove_walk_in, reload(meeting), reload(walker), user=sekretaris)
     assert refused.message.startswith("Budi sudah terhitung")
 
 
@@ -444,7 +443,7 @@ def test_a_reopened_decision_frees_its_family_until_decided_again(running, sekre
     claimed = select(DecisionClaim.household_id).where(DecisionClaim.meeting_id == meeting.id)
     assert db.session.scalars(claimed).all() == [item.household_id]
 
-    corrections.reopen_decision(reload(meeting), reload(item), reason="Keliru", user=sekretaris)
+    reopening.reopen_decision(reload(meeting), reload(item), reason="Keliru", user=sekretaris)
     db.session.commit()
     assert db.session.scalars(claimed).all() == []
 

@@ -15,6 +15,7 @@ from portal.blueprints.meetings import services, states
 from portal.blueprints.meetings.models import DecisionClaim, Meeting
 from portal.blueprints.meetings.services import moves
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.timeutil import as_utc, local_date
 from tests.meetings.conftest import everyone_present, invite, meeting_data, moves_of, reload
 
@@ -22,7 +23,7 @@ WIB_VILLAGE = "1706052006"  # Pasar Ipuh, Bengkulu
 
 
 def open_error(meeting: Meeting, user, **kwargs) -> str:
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "open", user=user, **kwargs)
     db.session.rollback()
     return refused.value.message
@@ -159,7 +160,7 @@ def test_a_second_meeting_does_not_list_as_tetap_what_the_first_removed(
     db.session.commit()
     # While the first is only decided (it may still be reopened), the second may not decide:
     # it would keep as tetap what the first removes. The message names the first.
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(second, "decide", user=sekretaris)
     assert first.number in refused.value.message
     db.session.rollback()
@@ -186,7 +187,7 @@ def test_proposing_a_family_decided_in_another_live_meeting_is_refused(
 ):
     first = decided_meeting(make_meeting, sekretaris, register[:1])
     second = make_meeting(states.SCHEDULED)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         remove(second, register[0], sekretaris)
     assert first.number in refused.value.message
     assert "20 November 2026" in refused.value.message
@@ -222,11 +223,11 @@ def test_deciding_a_family_another_meeting_decided_meanwhile_is_refused(
     waiting = remove(later, register[0], sekretaris)  # proposed before anyone decided it
     db.session.commit()
     first = decided_meeting(make_meeting, sekretaris, register[:1])
-    services.move(first, "lock", user=sekretaris, by_job=True)
+    services.move(first, "lock", user=sekretaris, by_owner=True)
     db.session.commit()
     later.state = states.IN_SESSION
     everyone_present(later)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.decide_by_consensus(later, waiting, user=sekretaris)
     assert first.number in refused.value.message
     db.session.rollback()
@@ -240,8 +241,8 @@ def test_another_period_is_free(make_meeting, sekretaris, register):
 
 def test_a_returned_meeting_frees_its_families(make_meeting, sekretaris, users, register):
     first = decided_meeting(make_meeting, sekretaris, register[:1])
-    services.move(first, "lock", user=sekretaris, by_job=True)
-    services.move(first, "return", user=users["camat"], note="Ulangi", by_job=True)
+    services.move(first, "lock", user=sekretaris, by_owner=True)
+    services.move(first, "return", user=users["camat"], note="Ulangi", by_owner=True)
     db.session.commit()
     # The returned meeting's claim stays with its sealed rows but no longer counts...
     assert services.claims_elsewhere(make_meeting(states.SCHEDULED), [register[0].id]) == {}
@@ -263,7 +264,7 @@ def test_a_meeting_contradicting_another_of_its_period_is_not_decided(
     # One meeting decided first, listing every family as tetap; another of the same period
     # removes one of them: it cannot be decided, the message names the first.
     listing_all = decided_meeting(make_meeting, sekretaris, [])
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         decided_meeting(make_meeting, sekretaris, register[:1])
     assert listing_all.number in refused.value.message
 
@@ -333,7 +334,7 @@ def test_typed_names_remain_the_fallback(make_meeting, sekretaris):
 
 def test_a_number_is_used_once_per_village_and_year(make_meeting, sekretaris):
     first = make_meeting()
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.create_meeting(WIB_VILLAGE, meeting_data(number=first.number), user=sekretaris)
     assert refused.value.field == "number" and "sudah dipakai" in refused.value.message
     db.session.rollback()
@@ -421,7 +422,7 @@ def test_a_family_removed_by_a_locked_meeting_cannot_be_proposed_again(
     )
     db.session.commit()
     second = make_meeting(states.SCHEDULED)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         remove(second, register[0], sekretaris)
     assert refused.value.message == (
         "Keluarga ini sudah dikeluarkan oleh musyawarah lain yang sudah dikunci."

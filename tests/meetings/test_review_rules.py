@@ -7,6 +7,7 @@ import pytest
 
 from portal.blueprints.meetings import services, states
 from portal.extensions import db
+from portal.refusal import Refused
 from tests.meetings.conftest import invite
 from tests.meetings.test_services import session
 
@@ -34,13 +35,13 @@ def test_a_member_a_correction_would_add_is_recused(make_meeting, sekretaris, re
     db.session.commit()
     assert relative.id in services.recused_ids(meeting, proposal)
     assert len(services.eligible_voters(meeting, proposal)) == 3
-    with pytest.raises(services.MeetingError, match="melebihi"):
+    with pytest.raises(Refused, match="melebihi"):
         services.record_tally(meeting, proposal, yes=4, no=0, abstain=0, user=sekretaris)
 
 
 def test_unknown_proposer_is_refused(make_meeting, sekretaris, register):
     meeting = make_meeting(states.SCHEDULED)
-    with pytest.raises(services.MeetingError, match="siapa yang mengusulkan"):
+    with pytest.raises(Refused, match="siapa yang mengusulkan"):
         services.add_removal(
             meeting,
             register[0],
@@ -55,7 +56,7 @@ def test_unknown_proposer_is_refused(make_meeting, sekretaris, register):
 
 def test_participant_nik_with_impossible_birth_digits_is_refused(make_meeting, sekretaris):
     meeting = make_meeting(states.DRAFT)
-    with pytest.raises(services.MeetingError, match="Tanggal lahir dalam NIK"):
+    with pytest.raises(Refused, match="Tanggal lahir dalam NIK"):
         services.add_participant(
             meeting,
             services.ParticipantData(name="X", unsur="rt_rw", nik="1706059901250001"),
@@ -65,7 +66,7 @@ def test_participant_nik_with_impossible_birth_digits_is_refused(make_meeting, s
 
 def test_invitations_close_when_the_session_opens(make_meeting, sekretaris):
     meeting = make_meeting(states.IN_SESSION)
-    with pytest.raises(services.MeetingError, match="Daftar undangan tidak dapat diubah"):
+    with pytest.raises(Refused, match="Daftar undangan tidak dapat diubah"):
         services.add_participant(
             meeting, services.ParticipantData(name="X", unsur="rt_rw"), user=sekretaris
         )
@@ -91,9 +92,9 @@ def test_a_named_vote_cannot_be_overridden_by_batch_tally_or_consensus(
         lambda: services.record_tally(meeting, proposal, yes=3, no=0, abstain=0, user=sekretaris),
         lambda: services.decide_by_consensus(meeting, proposal, user=sekretaris),
     ):
-        with pytest.raises(services.MeetingError, match="Pemungutan suara bernama sedang berjalan"):
+        with pytest.raises(Refused, match="Pemungutan suara bernama sedang berjalan"):
             attempt()
-    with pytest.raises(services.MeetingError, match="Tidak ada usulan tanpa keberatan"):
+    with pytest.raises(Refused, match="Tidak ada usulan tanpa keberatan"):
         services.decide_batch(meeting, user=sekretaris)
     services.close_named_vote(meeting, proposal, user=sekretaris)
     db.session.commit()
@@ -108,9 +109,9 @@ def test_without_quorum_no_vote_counts_and_the_meeting_cannot_be_decided(
     meeting, _ = session(make_meeting, sekretaris, invited=30, present=1)
     proposal = removal(meeting, register[0], sekretaris)
     db.session.commit()
-    with pytest.raises(services.MeetingError, match="Kuorum belum tercapai"):
+    with pytest.raises(Refused, match="Kuorum belum tercapai"):
         services.record_tally(meeting, proposal, yes=1, no=0, abstain=0, user=sekretaris)
     services.withdraw_proposal(meeting, proposal, user=sekretaris)
-    with pytest.raises(services.MeetingError, match="Kuorum belum tercapai"):
+    with pytest.raises(Refused, match="Kuorum belum tercapai"):
         services.move(meeting, "decide", user=sekretaris)
     assert meeting.state == states.IN_SESSION

@@ -25,6 +25,7 @@ from portal.blueprints.meetings.models import (
 from portal.blueprints.register.models import Household
 from portal.blueprints.users.models import User
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.timeutil import utcnow
 from tests.factories import DESA_AIR_BULUH, KAB_MUKOMUKO
 from tests.meetings.conftest import (
@@ -131,7 +132,7 @@ def new_family(meeting: Meeting, user: User, kk: str = KK_NEW, members=None, **k
 
 
 def error_of(call, *args, **kwargs) -> services.MeetingError:
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         call(*args, **kwargs)
     db.session.rollback()
     return refused.value

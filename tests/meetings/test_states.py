@@ -13,6 +13,7 @@ from portal.blueprints.meetings import services, states
 from portal.blueprints.meetings.models import Meeting, MeetingMove
 from portal.blueprints.users.models import User
 from portal.extensions import db
+from portal.refusal import Refused
 from tests.factories import DESA_AIR_BULUH
 from tests.meetings.conftest import (
     MakeMeeting,
@@ -55,7 +56,7 @@ ROLES_OF_MOVE = {
 NOT_YET: set[str] = set()
 # The lock is made only by the berita acara job, confirm/return only by the camat's review,
 # never as a plain move.
-BY_JOB_ONLY = {"lock", "confirm", "return"}
+BY_OWNER_ONLY = {"lock", "confirm", "return"}
 STATE_LABELS = {
     "draft": "draf",
     "scheduled": "terjadwal",
@@ -77,16 +78,16 @@ MOVE_LABELS = {
 
 def test_the_tables_cover_the_states_module() -> None:
     assert set(states.STATES) == set(STATE_LABELS)
-    assert set(states.MOVES) == set(ROLES_OF_MOVE) | NOT_YET | BY_JOB_ONLY
+    assert set(states.MOVES) == set(ROLES_OF_MOVE) | NOT_YET | BY_OWNER_ONLY
     assert states.NOT_YET == NOT_YET
-    assert states.BY_JOB_ONLY == BY_JOB_ONLY
+    assert states.BY_OWNER_ONLY == BY_OWNER_ONLY
 
 
 def expected_refusal(state: str, move: str, role: str) -> str | None:
     """The message a refused move gives, or None when the move is allowed."""
     if move == "lock":
         return "Musyawarah dikunci dengan membuat berita acara."
-    if move in BY_JOB_ONLY:
+    if move in BY_OWNER_ONLY:
         return "Konfirmasi dan pengembalian dilakukan camat di halaman konfirmasi."
     if move in NOT_YET:
         return "Langkah ini belum tersedia."
@@ -115,7 +116,7 @@ def test_every_move_by_every_role_from_this_state(
             expected = expected_refusal(state, move, role)
             before = all_counts()
             if expected is not None:
-                with pytest.raises(services.MeetingError) as refused:
+                with pytest.raises(Refused) as refused:
                     services.move(meeting, move, user=user)
                 assert refused.value.message == expected, (state, move, role)
                 db.session.rollback()
@@ -164,7 +165,7 @@ def test_available_moves_match_the_rules() -> None:
 
 def test_unknown_move_is_refused(make_meeting: MakeMeeting, sekretaris: User) -> None:
     meeting = make_meeting(states.DRAFT)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "publish", user=sekretaris)
     assert refused.value.message == "Langkah ini belum tersedia."
     assert reload(meeting).state == states.DRAFT
@@ -206,7 +207,7 @@ def test_reopen_keeps_the_first_opening_time(make_meeting: MakeMeeting, sekretar
     assert meeting.opened_at == opened
 
 
-@pytest.mark.parametrize("move", sorted(NOT_YET | BY_JOB_ONLY))
+@pytest.mark.parametrize("move", sorted(NOT_YET | BY_OWNER_ONLY))
 @pytest.mark.parametrize("role", ROLES)
 def test_lock_confirm_return_are_not_plain_moves(
     move: str, role: str, make_meeting: MakeMeeting, users: dict[str, User]
@@ -214,7 +215,7 @@ def test_lock_confirm_return_are_not_plain_moves(
     # Even from the state the move would start from, by the role that would make it: the lock
     # comes only with the signed berita acara, confirm/return with the camat's review.
     meeting = make_meeting(states.DECIDED if move == "lock" else states.LOCKED)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, move, user=users[role])
     assert refused.value.message == expected_refusal(meeting.state, move, role)
     assert count(MeetingMove) == 0
@@ -245,7 +246,7 @@ def test_cancel_refused_once_the_meeting_has_begun(
     state: str, make_meeting: MakeMeeting, sekretaris: User
 ) -> None:
     meeting = make_meeting(state)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "cancel", user=sekretaris)
     assert refused.value.message == (
         f'Musyawarah berstatus {STATE_LABELS[state]}: langkah "Batalkan" tidak dapat dilakukan.'
@@ -259,7 +260,7 @@ def test_cancel_refused_once_the_meeting_has_begun(
 
 def test_open_refused_without_invited_voters(make_meeting: MakeMeeting, sekretaris: User) -> None:
     meeting = make_meeting(states.SCHEDULED)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "open", user=sekretaris)
     assert refused.value.message == "Undang dulu peserta yang memiliki hak suara."
     assert reload(meeting).state == states.SCHEDULED
@@ -274,7 +275,7 @@ def test_open_refused_when_only_non_voting_participants_are_invited(
     invite(meeting, "Pengamat Kecamatan", unsur="pengamat", votes=False, user=sekretaris)
     invite(meeting, "Notulen", unsur="notulen", votes=False, user=sekretaris)
     db.session.commit()
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "open", user=sekretaris)
     assert refused.value.message == "Undang dulu peserta yang memiliki hak suara."
     assert reload(meeting).state == states.SCHEDULED
@@ -301,7 +302,7 @@ def test_one_meeting_in_session_per_village(make_meeting: MakeMeeting, sekretari
     first = make_meeting(states.IN_SESSION, voters=1)
     everyone_present(first)
     second = make_meeting(states.SCHEDULED, voters=1)
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(second, "open", user=sekretaris)
     assert refused.value.message == (
         "Desa/kelurahan ini sudah memiliki musyawarah yang berlangsung."
@@ -328,7 +329,7 @@ def test_reopen_refused_while_another_meeting_of_the_village_is_in_session(
 ) -> None:
     decided = make_meeting(states.DECIDED, voters=1)
     make_meeting(states.IN_SESSION, voters=1, meeting_date=date(2026, 12, 1))
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(decided, "reopen", user=sekretaris)
     assert refused.value.message == (
         "Desa/kelurahan ini sudah memiliki musyawarah yang berlangsung."
@@ -375,7 +376,7 @@ def test_decide_refused_while_proposals_are_open(
             user=sekretaris,
         )
     db.session.commit()
-    with pytest.raises(services.MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         services.move(meeting, "decide", user=sekretaris)
     assert refused.value.message == "Masih ada 2 usulan yang belum diputuskan."
     meeting = reload(meeting)
@@ -400,7 +401,7 @@ def test_reopen_lets_the_session_continue(make_meeting: MakeMeeting, sekretaris:
     meeting.participants[0].present = meeting.participants[1].present = True  # quorum: 2 of 3
     services.move(meeting, "decide", user=sekretaris)
     db.session.commit()
-    with pytest.raises(services.MeetingError):
+    with pytest.raises(Refused):
         services.check_in(meeting, late, user=sekretaris)
     services.move(meeting, "reopen", user=sekretaris)
     db.session.commit()

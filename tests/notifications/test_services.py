@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from portal.blueprints.notifications import services as notifications
+from portal.blueprints.notifications import wording
 from portal.blueprints.notifications.models import KINDS, Notification
 from portal.blueprints.review import services as review
 from portal.extensions import db
@@ -60,7 +61,7 @@ def test_return_tells_the_village_secretary_with_the_note(locked, users) -> None
         select(Notification).where(Notification.kind == "meeting_returned")
     ).scalar_one()
     assert row.params["note"] == "Foto kegiatan tidak ada."
-    assert "Foto kegiatan tidak ada." in notifications.message(row)
+    assert "Foto kegiatan tidak ada." in wording.message(row)
 
 
 def test_no_nik_or_kk_in_the_stored_params(confirmed) -> None:
@@ -71,7 +72,7 @@ def test_no_nik_or_kk_in_the_stored_params(confirmed) -> None:
 def test_every_kind_has_its_own_text(locked) -> None:
     meeting, _ = locked
     texts = {
-        notifications.message(
+        wording.message(
             Notification(kind=kind, params={"number": meeting.number, "village": "Pasar Ipuh"})
         )
         for kind in KINDS

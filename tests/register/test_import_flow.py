@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.blueprints.register import applying, services
+from portal.blueprints.register import applying
+from portal.blueprints.register import tasks as register_tasks
 from portal.blueprints.register.models import Household, HouseholdEvent, Person
-from portal.blueprints.register.services import importing
 from portal.demo import synthetic
 from portal.extensions import db
 from tests.factories import (
@@ -372,13 +372,13 @@ def test_kk_registered_in_another_village_is_refused(sekretaris, importer, rows,
 
 
 def test_failed_apply_leaves_the_register_as_it_was(sekretaris, importer, rows, monkeypatch):
-    real = importing.apply_plan
+    real = register_tasks.apply_plan
 
     def apply_then_fail(plan, **kwargs):
         real(plan, **kwargs)  # everything written into the transaction …
         raise RuntimeError("koneksi terputus")  # … then the server fails before commit
 
-    monkeypatch.setattr(importing, "apply_plan", apply_then_fail)
+    monkeypatch.setattr(register_tasks, "apply_plan", apply_then_fail)
     record = importer.preview(csv_bytes(rows), DESA_PASAR_IPUH)
     record = importer.confirm(record.id)
 
@@ -469,7 +469,7 @@ def test_status_fragment_polls_while_running_and_stops_when_done(
     full = importer.page(record.id).get_data(as_text=True)
     assert "<html" in full and 'http-equiv="refresh"' in full  # without JavaScript too
 
-    services.validate_import(record.id)  # the worker gets to it
+    register_tasks.validate_import(record.id)  # the worker gets to it
     db.session.commit()
     body = importer.page(record.id, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "hx-trigger" not in body

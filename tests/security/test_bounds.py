@@ -8,9 +8,9 @@ import html
 import pytest
 
 from portal.blueprints.meetings import services as meeting_services
-from portal.blueprints.meetings.services import MeetingError
 from portal.demo import synthetic
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.web import LAST_PAGE, page_number
 from tests.entry.conftest import (  # noqa: F401  (fixtures)
     confirmed,
@@ -111,7 +111,7 @@ def test_majority_below_half_is_refused(client, auth, request) -> None:
     assert "Keputusan suara sekurang-kurangnya 1/2" in page
     rules = meeting_services.rules_for(KAB_MUKOMUKO)
     assert (rules.majority_num, rules.majority_den) != (1, 99)
-    with pytest.raises(MeetingError):
+    with pytest.raises(Refused):
         meeting_services.set_rules(
             KAB_MUKOMUKO, quorum=(2, 3), majority=(49, 99), user=users["admin"]
         )

@@ -59,6 +59,7 @@ from portal.blueprints.meetings.models import (
 )
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.register import services as register_services
+from portal.blueprints.register import tasks as register_tasks
 from portal.blueprints.register.models import Household, Person, RegisterImport
 from portal.blueprints.users.models import User
 from portal.demo import synthetic
@@ -242,7 +243,7 @@ def build_side(
     )
     meeting_services.attach_photo(proposal, png_bytes())
     db.session.commit()
-    ba = lock(meeting, sekretaris)
+    ba = lock(meeting, sekretaris, real_pdf=False)
     assert ba.status == "done", ba.error
     meeting = db.session.get(Meeting, meeting.id)
     ba_services.attach_scan(meeting, png_bytes(), user=sekretaris)
@@ -257,7 +258,7 @@ def build_side(
         user=sekretaris, scope_code=village, filename="prelist.csv", data=csv_bytes(rows)
     )
     db.session.commit()
-    register_services.validate_import(record.id)
+    register_tasks.validate_import(record.id)
     db.session.expire_all()
     record = db.session.get(RegisterImport, record.id)
     register_services.cancel_import(record, user=sekretaris)

@@ -127,7 +127,7 @@ def test_the_newest_meetings_first_and_no_more_than_the_last(app, confirmed, use
         ).scalars()
     )
     second, _ = build_locked(
-        users["sekretaris"], staying, number="009/BA-MD/XII/2026", period="2026-12"
+        users["sekretaris"], staying, number="009/BA-MD/XII/2026", period="2026-12", real_pdf=False
     )
     confirm(second, users["camat"])
     body = text_of(fresh(app).get(PAGE))

@@ -17,6 +17,7 @@ from portal.blueprints.auth.services import (
 )
 from portal.blueprints.users import services as users
 from portal.extensions import db, limiter
+from portal.refusal import Refused
 
 
 def _account_address_limit() -> str:
@@ -112,7 +113,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             users.change_password(current_user, form.current_password.data, form.new_password.data)
-        except users.UserError as error:
+        except Refused as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()

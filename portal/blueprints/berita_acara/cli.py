@@ -119,8 +119,8 @@ def verify(file: Path, meeting_id: int | None) -> None:
 def generate(meeting_id: int) -> None:
     """Run a requested berita acara job now, in this process (e.g. without a worker)."""
     from portal.blueprints.berita_acara.models import QUEUED
-    from portal.blueprints.berita_acara.services import generate as run
     from portal.blueprints.berita_acara.services import of_meeting
+    from portal.blueprints.berita_acara.tasks import generate as run
 
     ba = of_meeting(meeting_id)
     if ba is None or ba.status != QUEUED:

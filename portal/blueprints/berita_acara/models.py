@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import Model, db
-from portal.timeutil import utcnow
+from portal.timeutil import overdue, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 PENDING = (QUEUED, RUNNING)
@@ -65,11 +66,32 @@ class BeritaAcara(Model):
     scan_uploaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scan_uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    meeting: Mapped[Meeting] = relationship()
+    # `meeting.berita_acara` too: the meetings area reads its berita acara through the model,
+    # without importing this area (which sits above it).
+    meeting: Mapped[Meeting] = relationship(backref=backref("berita_acara", uselist=False))
 
     @property
     def pending(self) -> bool:
         return self.status in PENDING
+
+    @property
+    def stalled(self) -> bool:
+        """A job that has not finished long after it was asked for: its worker died or no
+        worker runs. The secretary may ask again (the job itself refuses to finish a superseded
+        request)."""
+        if not self.pending:
+            return False
+        timeout = current_app.config.get("BA_JOB_TIMEOUT", 900)
+        return overdue(self.started_at or self.requested_at, timeout)
+
+    @property
+    def generating(self) -> bool:
+        """Being made now: asked for, not finished, not stalled."""
+        return self.pending and not self.stalled
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
 
 
 class SigningCertificate(Model):

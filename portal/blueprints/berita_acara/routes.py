@@ -14,6 +14,7 @@ from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import db, htmx, limiter
 from portal.personal_data import mask_id
+from portal.refusal import Refused
 from portal.web import fragment_or_page
 
 bp = Blueprint("berita_acara", __name__)
@@ -23,11 +24,6 @@ public_bp = Blueprint("verification", __name__)
 @bp.app_template_global()
 def berita_acara_of(meeting_id: int) -> BeritaAcara | None:
     return services.of_meeting(meeting_id)
-
-
-@bp.app_template_global()
-def berita_acara_stalled(ba: BeritaAcara) -> bool:
-    return services.is_stalled(ba)
 
 
 @bp.app_template_global()
@@ -51,7 +47,7 @@ def request_lock(meeting_id: int):
     if RequestForm().validate_on_submit():
         try:
             ba = services.request_lock(meeting, user=current_user)
-        except services.BeritaAcaraError as error:
+        except Refused as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
@@ -149,7 +145,7 @@ def scan(meeting_id: int):
         data = upload.read(limit + 1) if upload else b""
         try:
             services.attach_scan(meeting, data, user=current_user)
-        except services.BeritaAcaraError as error:
+        except Refused as error:
             db.session.rollback()
             flash(error.message, "error")
         else:

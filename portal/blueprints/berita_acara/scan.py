@@ -34,6 +34,7 @@ from portal import pdf_walk
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
+from portal.refusal import Refused
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAGIC = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
@@ -86,10 +87,8 @@ _FILTER_KEY = _key("Filter")
 _ENCRYPT_KEY = _key("Encrypt")
 
 
-class ScanRefused(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ScanRefused(Refused):
+    """The scan may not be uploaded now, or this file is not one."""
 
 
 # --- when ------------------------------------------------------------------------------------
@@ -99,16 +98,14 @@ def upload_refusal(meeting: Meeting, ba: BeritaAcara | None) -> str | None:
     """Why no scan may be uploaded for this meeting now; None while it may."""
     if ba is None or ba.status != DONE:
         return _("Buat dan kunci berita acara dulu, lalu unggah pindaiannya.")
-    from portal.blueprints.review.models import CONFIRMED
-    from portal.blueprints.review.services import review_of
-
-    review = review_of(meeting.id)
-    if review is not None and review.outcome == CONFIRMED:
+    # The camat's review moves the meeting to confirmed or returned in its own transaction (and
+    # the database refuses a confirmed meeting without its confirming review): the state says.
+    if meeting.state == states.CONFIRMED:
         return _(
             "Pindaian tidak dapat diganti: camat sudah mengonfirmasi musyawarah ini, dan "
             "pindaian yang diperiksanya tetap tersimpan apa adanya."
         )
-    if review is not None:
+    if meeting.state == states.RETURNED:
         return _(
             "Pindaian tidak dapat diganti: camat sudah mengembalikan musyawarah ini, dan "
             "pindaian yang diperiksanya tetap tersimpan apa adanya. Perbaiki lewat musyawarah "

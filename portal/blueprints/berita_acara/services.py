@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from portal import audit
-from portal.blueprints.berita_acara import canonical, document, scan, signing, trust
+from portal.blueprints.berita_acara import canonical, document, publication, scan, signing, trust
 from portal.blueprints.berita_acara.models import (
     DONE,
     FAILED,
@@ -32,18 +32,18 @@ from portal.blueprints.berita_acara.models import (
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.notifications import services as notifications
 from portal.blueprints.users.models import User
 from portal.config import public_url
 from portal.extensions import db
-from portal.timeutil import overdue, utcnow
+from portal.refusal import Refused
+from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 
-class BeritaAcaraError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class BeritaAcaraError(Refused):
+    """The berita acara's rules refused the request."""
 
 
 def of_meeting(meeting_id: int) -> BeritaAcara | None:
@@ -52,28 +52,11 @@ def of_meeting(meeting_id: int) -> BeritaAcara | None:
     ).scalar_one_or_none()
 
 
-def is_stalled(ba: BeritaAcara) -> bool:
-    """A job that has not finished long after it was asked for: its worker died or no worker
-    runs. The secretary may ask again (the job itself refuses to finish a superseded request)."""
-    if ba.status not in PENDING:
-        return False
-    timeout = current_app.config.get("BA_JOB_TIMEOUT", 900)
-    return overdue(ba.started_at or ba.requested_at, timeout)
-
-
-def generation_pending(meeting_id: int) -> bool:
-    ba = of_meeting(meeting_id)
-    return ba is not None and ba.pending and not is_stalled(ba)
-
-
 def request_lock(meeting: Meeting, *, user: Any) -> BeritaAcara:
     """Ask for the final berita acara; the job generates it and locks the meeting."""
     if meeting.state in states.SEALED:
         raise BeritaAcaraError(_("Berita acara musyawarah ini sudah dibuat dan dikunci."))
-    try:
-        states.check_move(meeting.state, "lock", user.role)
-    except states.MoveRefused as refused:
-        raise BeritaAcaraError(refused.message) from refused
+    states.check_move(meeting.state, "lock", user.role)
     open_items = meetings.count_open(meeting)
     if open_items:
         raise BeritaAcaraError(_("Masih ada %(n)d usulan yang belum diputuskan.", n=open_items))
@@ -84,7 +67,7 @@ def request_lock(meeting: Meeting, *, user: Any) -> BeritaAcara:
     ).scalar_one_or_none()
     if ba is not None and ba.status == DONE:
         raise BeritaAcaraError(_("Berita acara musyawarah ini sudah dibuat dan dikunci."))
-    if ba is not None and ba.pending and not is_stalled(ba):
+    if ba is not None and ba.generating:
         raise BeritaAcaraError(_("Berita acara sedang dibuat. Tunggu sampai selesai."))
     if ba is None:
         ba = BeritaAcara(meeting_id=meeting.id, verify_code=secrets.token_urlsafe(18))
@@ -115,17 +98,18 @@ def verify_url(code: str) -> str:
     return public_url("verification.show", code=code)
 
 
-def _set_progress(ba_id: int, percent: float) -> None:
+def set_progress(ba_id: int, percent: float) -> None:
+    """The job's progress bar (the job commits it: the page polls it while the PDF renders)."""
     db.session.execute(
         update(BeritaAcara)
         .where(BeritaAcara.id == ba_id, BeritaAcara.status == RUNNING)
         .values(progress=max(0, min(99, int(percent))))
     )
-    db.session.commit()
 
 
-def _fail(ba_id: int, message: str) -> None:
-    db.session.rollback()
+def record_failure(ba_id: int, message: str) -> None:
+    """The job failed (after the caller's rollback): the request fails with `message`, the
+    meeting stays decided."""
     db.session.execute(
         update(BeritaAcara)
         .where(BeritaAcara.id == ba_id, BeritaAcara.status.in_(PENDING))
@@ -140,7 +124,6 @@ def _fail(ba_id: int, message: str) -> None:
             details={"error": message[:200]},
             user_id=ba.requested_by,
         )
-    db.session.commit()
 
 
 def _camat_block(meeting: Meeting) -> bool:
@@ -169,99 +152,91 @@ def remember_certificate(identity: signing.Identity) -> None:
         trust.seal(row)
 
 
-def generate(ba_id: int) -> None:
-    """Job: render, sign, then lock, in that order; any failure leaves the meeting decided."""
-    from portal.blueprints.berita_acara.rendering.pipeline import render_ba_pdf
+@dataclass(frozen=True)
+class ToRender:
+    """What the job renders and signs, read before the render (no transaction stays open)."""
 
+    attempt: int
+    canonical: bytes
+    sha256: str
+    verify_url: str
+    number: str
+    place: str
+
+
+def start_generation(ba_id: int) -> ToRender | None:
+    """The job begins: the request is running (None: not queued any more, nothing to do).
+    Refused if the meeting is no longer decided."""
     ba = db.session.get(BeritaAcara, ba_id)
     if ba is None or ba.status != QUEUED:
-        return
-    attempt = ba.attempt
+        return None
     ba.status, ba.started_at, ba.progress = RUNNING, utcnow(), 2
-    db.session.commit()
-    try:
-        meeting = db.session.get(Meeting, ba.meeting_id)
-        if meeting is None or meeting.state != states.DECIDED:
-            _fail(ba_id, _("Musyawarah tidak lagi berstatus diputuskan."))
-            return
-        data, digest = decided_document(meeting)
-        url = verify_url(ba.verify_code)
-        number, place = meeting.number, meeting.village.name
-        db.session.commit()  # no transaction stays open while the PDF renders
+    meeting = db.session.get(Meeting, ba.meeting_id)
+    if meeting is None or meeting.state != states.DECIDED:
+        raise BeritaAcaraError(_("Musyawarah tidak lagi berstatus diputuskan."))
+    data, digest = decided_document(meeting)
+    return ToRender(
+        attempt=ba.attempt,
+        canonical=data,
+        sha256=digest,
+        verify_url=verify_url(ba.verify_code),
+        number=meeting.number,
+        place=meeting.village.name,
+    )
 
-        result = render_ba_pdf(
-            data,
-            sha256=digest,
-            verify_url=url,
-            progress=lambda percent: _set_progress(ba_id, 5 + percent * 0.85),
-        )
-        identity = signing.load_identity()
-        signed = signing.sign_pdf(
-            result.pdf,
-            identity,
-            field_name="PortalMusyawarah",
-            reason=f"Berita acara {number}; SHA-256 keputusan {digest}",
-            location=place,
-        )
-        _set_progress(ba_id, 95)
 
-        # The lock: the meeting row locked, the request still the current one, the decided
-        # list unchanged since the render (else the PDF would not be what is locked).
-        meeting = db.session.execute(
-            select(Meeting)
-            .where(Meeting.id == ba.meeting_id)
-            .with_for_update(of=Meeting)
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        ba = db.session.execute(
-            select(BeritaAcara)
-            .where(BeritaAcara.id == ba_id)
-            .with_for_update(of=BeritaAcara)
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        if ba.status != RUNNING or ba.attempt != attempt:
-            db.session.rollback()
-            return  # superseded by a newer request: that job finishes the work
-        if meeting.state != states.DECIDED:
-            _fail(ba_id, _("Musyawarah tidak lagi berstatus diputuskan."))
-            return
-        if decided_document(meeting)[1] != digest:
-            _fail(
-                ba_id,
-                _("Keputusan berubah selama berita acara dibuat. Buat ulang berita acara."),
-            )
-            return
-        remember_certificate(identity)
-        ba.canonical, ba.sha256 = data, digest
-        ba.pdf, ba.pdf_sha256, ba.pdf_size = signed, canonical.sha256_hex(signed), len(signed)
-        ba.pages, ba.render_seconds = result.pages, round(result.seconds, 2)
-        ba.signer_subject = identity.subject[:300]
-        ba.signer_fingerprint = identity.fingerprint
-        ba.signed_at = ba.finished_at = utcnow()
-        ba.status, ba.progress, ba.error = DONE, 100, None
-        requester = db.session.get(User, ba.requested_by) if ba.requested_by else None
-        meetings.move(meeting, "lock", user=requester, by_job=True)
-        _audit(
-            meeting,
-            "berita_acara.locked",
-            {"sha256": digest, "pdf_sha256": ba.pdf_sha256, "pages": result.pages},
-            user_id=ba.requested_by,
+def lock_signed(
+    ba_id: int,
+    job: ToRender,
+    signed: bytes,
+    identity: signing.Identity,
+    *,
+    pages: int,
+    seconds: float,
+) -> bool:
+    """The lock, with the signed PDF stored: the meeting row locked, the request still the
+    current one, the decided list unchanged since the render (else the PDF would not be what is
+    locked). False: a newer request superseded this job (that job finishes the work)."""
+    ba = db.session.get_one(BeritaAcara, ba_id)
+    meeting = db.session.execute(
+        select(Meeting)
+        .where(Meeting.id == ba.meeting_id)
+        .with_for_update(of=Meeting)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    ba = db.session.execute(
+        select(BeritaAcara)
+        .where(BeritaAcara.id == ba_id)
+        .with_for_update(of=BeritaAcara)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if ba.status != RUNNING or ba.attempt != job.attempt:
+        return False
+    if meeting.state != states.DECIDED:
+        raise BeritaAcaraError(_("Musyawarah tidak lagi berstatus diputuskan."))
+    if decided_document(meeting)[1] != job.sha256:
+        raise BeritaAcaraError(
+            _("Keputusan berubah selama berita acara dibuat. Buat ulang berita acara.")
         )
-        from portal.blueprints.review.services import notify
-
-        notify("notify_ba_locked", meeting)  # the camat: a berita acara waits for them
-        db.session.commit()
-        from portal.blueprints.notifications.services import send_queued_emails
-
-        send_queued_emails()
-    except Exception as error:  # any failure: the meeting stays decided
-        log.exception("berita acara %s: generation failed", ba_id)
-        message = error.message if isinstance(error, meetings.MeetingError) else None
-        _fail(
-            ba_id,
-            message
-            or _("Pembuatan berita acara gagal (%(kind)s). Coba lagi.", kind=type(error).__name__),
-        )
+    remember_certificate(identity)
+    ba.canonical, ba.sha256 = job.canonical, job.sha256
+    ba.pdf, ba.pdf_sha256, ba.pdf_size = signed, canonical.sha256_hex(signed), len(signed)
+    ba.pages, ba.render_seconds = pages, round(seconds, 2)
+    ba.signer_subject = identity.subject[:300]
+    ba.signer_fingerprint = identity.fingerprint
+    ba.signed_at = ba.finished_at = utcnow()
+    ba.status, ba.progress, ba.error = DONE, 100, None
+    requester = db.session.get(User, ba.requested_by) if ba.requested_by else None
+    meetings.move(meeting, "lock", user=requester, by_owner=True)
+    _audit(
+        meeting,
+        "berita_acara.locked",
+        {"sha256": job.sha256, "pdf_sha256": ba.pdf_sha256, "pages": pages},
+        user_id=ba.requested_by,
+    )
+    notifications.notify_ba_locked(meeting)  # the camat: a berita acara waits for them
+    db.session.flush()
+    return True
 
 
 # --- the hand-signed scan ------------------------------------------------------------------
@@ -283,10 +258,7 @@ def attach_scan(meeting: Meeting, data: bytes, *, user: Any) -> BeritaAcara:
         raise BeritaAcaraError(refusal)
     assert ba is not None  # upload_refusal refuses a meeting without one
     limit = current_app.config.get("BA_SCAN_MAX_BYTES", 10 * 1024 * 1024)
-    try:
-        mimetype = scan.check_file(data, max_bytes=limit)
-    except scan.ScanRefused as refused:
-        raise BeritaAcaraError(refused.message) from refused
+    mimetype = scan.check_file(data, max_bytes=limit)
     replaced = ba.scan_sha256
     ba.scan, ba.scan_mimetype, ba.scan_size = data, mimetype, len(data)
     ba.scan_sha256 = hashlib.sha256(data).hexdigest()
@@ -317,13 +289,11 @@ def verification_view(ba: BeritaAcara, *, in_scope: bool) -> dict[str, Any]:
     would show this meeting, exactly as it shows them, and otherwise none, nor the counts by
     reason (in a small village "1 keluar, meninggal" tells who died). What is not shown is not
     handed to the template either."""
-    from portal.blueprints.transparency import services as transparency
-
     assert ba.canonical is not None  # a verification page shows a done berita acara
     document = json.loads(ba.canonical)
     if in_scope:
         return {"decided": document, "families_shown": FULL, "public_families": None}
-    shown = PUBLIC if transparency.decisions_public(ba.meeting) else COUNTS
+    shown = PUBLIC if publication.decisions_public(ba.meeting) else COUNTS
     counts = dict(document.get("counts") or {})
     if shown == COUNTS:
         counts.pop("keluar_by_reason", None)
@@ -341,7 +311,7 @@ def verification_view(ba: BeritaAcara, *, in_scope: bool) -> dict[str, Any]:
     return {
         "decided": header,
         "families_shown": shown,
-        "public_families": transparency.public_families(document) if shown == PUBLIC else None,
+        "public_families": publication.public_families(document) if shown == PUBLIC else None,
     }
 
 

@@ -20,6 +20,7 @@ from portal.blueprints.entry.models import CATEGORIES, ENTERED
 from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import db, htmx
+from portal.refusal import Refused
 from portal.web import fragment_or_page, page_number
 
 bp = Blueprint("entry", __name__)
@@ -143,7 +144,7 @@ def mark(meeting_id: int, household_id: int):
                 current_user,
                 families=families,
             )
-        except services.EntryError as refused:
+        except Refused as refused:
             db.session.rollback()
             error = refused.message
         else:
@@ -199,7 +200,7 @@ def mark_many(meeting_id: int):
             changed = services.mark(
                 meeting, chosen, status, form.reason.data, current_user, families=families
             )
-        except services.EntryError as refused:
+        except Refused as refused:
             db.session.rollback()
             message = refused.message
         else:

@@ -29,6 +29,7 @@ from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.register.models import Household
 from portal.blueprints.review.models import CONFIRMED, MeetingReview
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.timeutil import utcnow
 
 STATUSES = (ENTERED, REJECTED)
@@ -38,11 +39,8 @@ UNMARKED = "belum"
 MARK_FILTERS = {UNMARKED: None, "dientri": ENTERED, "ditolak": REJECTED}
 
 
-class EntryError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class EntryError(Refused):
+    """The operator's mark was refused."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from portal.blueprints.register.models import MEETING_REASON_LABELS
 from portal.forms import FlaskForm, max_length, required
 
 UNSUR_LABELS = {
@@ -33,14 +34,7 @@ UNSUR_LABELS = {
     "pengamat": _l("Pengamat (camat/dinas)"),
     "lainnya": _l("Lainnya"),
 }
-REASON_LABELS = {
-    "sudah_mampu": _l("Sudah mampu"),
-    "meninggal": _l("Meninggal"),
-    "pindah": _l("Pindah"),
-    "ganda": _l("Ganda"),
-    "tidak_ditemukan": _l("Tidak ditemukan"),
-    "lainnya": _l("Lainnya"),
-}
+REASON_LABELS = MEETING_REASON_LABELS
 PROPOSER_LABELS = {
     "rt_rw": _l("RT/RW"),
     "pendamping": _l("Pendamping"),

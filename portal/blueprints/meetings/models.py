@@ -26,11 +26,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.blueprints.meetings import states
 from portal.blueprints.regions.models import Region
-from portal.blueprints.register.models import Household
+from portal.blueprints.register.models import MEETING_REMOVAL_REASONS, Household
 from portal.extensions import Model, db
 from portal.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from portal.blueprints.berita_acara.models import BeritaAcara
+    from portal.blueprints.review.models import MeetingReview
     from portal.blueprints.users.models import User
 
 UNSUR = (
@@ -50,7 +52,7 @@ UNSUR = (
     "lainnya",
 )
 PROPOSAL_KINDS = ("keluar", "baru", "perbaikan")
-REMOVAL_REASONS = ("sudah_mampu", "meninggal", "pindah", "ganda", "tidak_ditemukan", "lainnya")
+REMOVAL_REASONS = MEETING_REMOVAL_REASONS  # the register owns the reasons (and their labels)
 PROPOSERS = ("rt_rw", "pendamping", "warga", "perangkat_desa", "lainnya")
 CHOICES = ("setuju", "tidak_setuju", "abstain")
 METHODS = ("mufakat", "tally", "named", "batch")
@@ -124,6 +126,11 @@ class Meeting(Model):
 
     __scope_column__ = "village_code"
     __mapper_args__ = {"version_id_col": version}
+
+    if TYPE_CHECKING:
+        # Backrefs of the areas above (their models point here; this module imports neither).
+        berita_acara: BeritaAcara | None
+        review: MeetingReview | None
 
     @property
     def kind(self) -> str:

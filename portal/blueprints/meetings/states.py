@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from portal.access import ADMIN, CAMAT, SEKRETARIS
+from portal.refusal import Refused
 
 DRAFT = "draft"
 SCHEDULED = "scheduled"
@@ -70,7 +71,7 @@ NOT_YET: set[str] = set()
 # Moves made only by their own service, never by a plain move: the lock by the berita acara
 # job (with the signed PDF stored), confirm/return by the camat's review (countersigned PDF,
 # register update, note).
-BY_JOB_ONLY = {"lock", "confirm", "return"}
+BY_OWNER_ONLY = {"lock", "confirm", "return"}
 
 # What may change in each state.
 EDITABLE_DETAILS = (DRAFT, SCHEDULED)
@@ -89,10 +90,8 @@ SEALED = (LOCKED, CONFIRMED, RETURNED)
 HAS_DECISIONS = (DECIDED, *SEALED)
 
 
-class MoveRefused(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class MoveRefused(Refused):
+    """The state machine refused the move."""
 
 
 def check_move(state: str, move_name: str, role: str) -> Move:
@@ -119,5 +118,5 @@ def available_moves(state: str, role: str) -> list[Move]:
     return [
         move
         for name, move in MOVES.items()
-        if name not in NOT_YET | BY_JOB_ONLY and state in move.sources and role in move.roles
+        if name not in NOT_YET | BY_OWNER_ONLY and state in move.sources and role in move.roles
     ]

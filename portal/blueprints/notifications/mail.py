@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.blueprints.notifications import services
+from portal.blueprints.notifications import wording
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.users.models import User
 from portal.extensions import db
@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 def _link(notification: Notification) -> str:
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     with current_app.test_request_context():
-        path = services.target(notification)
+        path = wording.target(notification)
     return base + path if base else path
 
 
 def _message(notification: Notification, user: User) -> EmailMessage:
     config = current_app.config
     with force_locale(user.locale or "id"):
-        text = services.message(notification)
+        text = wording.message(notification)
         mail = EmailMessage()
         # A header is one line: the camat's note may hold line breaks.
         subject = " ".join(_("Portal Musyawarah: %(text)s", text=text).split())
@@ -83,5 +83,5 @@ def send(notification_ids: list[int]) -> int:
                 sent += 1
     except (OSError, smtplib.SMTPException) as error:
         log.warning("notification email failed after %d sent: %s", sent, type(error).__name__)
-    db.session.commit()
+    db.session.flush()  # the job commits the sent marks
     return sent

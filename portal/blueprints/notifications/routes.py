@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.access import require
-from portal.blueprints.notifications import services
+from portal.blueprints.notifications import services, wording
 from portal.blueprints.notifications.models import Notification
 from portal.extensions import db, htmx
 
@@ -24,7 +24,7 @@ def unread_notifications() -> int:
 
 @bp.app_template_global()
 def notification_text(notification: Notification) -> str:
-    return services.message(notification)
+    return wording.message(notification)
 
 
 def _own(notification_id: int) -> Notification:
@@ -71,7 +71,7 @@ def open_one(notification_id: int):
         abort(400)
     services.mark_read(current_user, notification.id)
     db.session.commit()
-    return redirect(services.target(notification))
+    return redirect(wording.target(notification))
 
 
 @bp.route("/<int:notification_id>/baca", methods=["POST"])

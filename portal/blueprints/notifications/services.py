@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask import current_app
 from sqlalchemy import CursorResult, func, select, update
 
 from portal.access import CAMAT, OPERATOR, SEKRETARIS
 from portal.blueprints.meetings.models import Meeting
+from portal.blueprints.notifications import tasks
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.users.models import User
 from portal.extensions import db
@@ -68,50 +68,6 @@ def notify_meeting_confirmed_to_village(meeting: Meeting, camat: Any) -> list[No
     return _notify("meeting_confirmed_village", meeting, SEKRETARIS, camat=camat.full_name)
 
 
-def message(notification: Notification) -> str:
-    """The notification's text in the reader's language."""
-    params = notification.params or {}
-    number, village = params.get("number", ""), params.get("village", "")
-    if notification.kind == "ba_locked":
-        return _(
-            "Berita acara %(number)s (%(village)s) sudah dikunci dan menunggu konfirmasi Anda.",
-            number=number,
-            village=village,
-        )
-    if notification.kind == "meeting_returned":
-        return _(
-            "Musyawarah %(number)s (%(village)s) dikembalikan camat: %(note)s",
-            number=number,
-            village=village,
-            note=params.get("note") or "",
-        )
-    if notification.kind == "meeting_confirmed_village":
-        return _(
-            "Berita acara %(number)s (%(village)s) dikonfirmasi dan ditandatangani secara "
-            "elektronik oleh camat %(camat)s.",
-            number=number,
-            village=village,
-            camat=params.get("camat") or "",
-        )
-    return _(
-        "Musyawarah %(number)s (%(village)s) dikonfirmasi camat: keputusannya siap dientri "
-        "ke SIKS-NG.",
-        number=number,
-        village=village,
-    )
-
-
-def target(notification: Notification) -> str:
-    """Where the notification leads."""
-    if notification.meeting_id is None:
-        return url_for("notifications.index")
-    if notification.kind == "ba_locked":
-        return url_for("review.show", meeting_id=notification.meeting_id)
-    if notification.kind == "meeting_confirmed":
-        return url_for("entry.show", meeting_id=notification.meeting_id)
-    return url_for("meetings.show", meeting_id=notification.meeting_id)
-
-
 def unread_count(user: Any) -> int:
     return (
         db.session.scalar(
@@ -154,9 +110,7 @@ def send_queued_emails() -> None:
     ids = db.session.info.pop(_PENDING, [])
     if not ids or not mail_configured():
         return
-    from portal.blueprints.notifications.tasks import email_task
-
     try:
-        email_task(ids)
+        tasks.email_task(ids)
     except Exception:  # the queue (or, in immediate mode, the mail) failing never breaks the caller
         log.exception("notification emails could not be queued")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.blueprints.register.models import HouseholdEvent
+from portal.blueprints.register.models import MEETING_REASON_LABELS, NOT_IN_PRELIST, HouseholdEvent
 from portal.extensions import db
 
 EVENT_LABELS: dict[str, Any] = {
@@ -91,11 +91,9 @@ def _value(key: str, value: Any) -> str:
     if key == "status":
         return str(STATUS_LABELS.get(value, value))
     if key == "reason":
-        from portal.blueprints.meetings.forms import REASON_LABELS
-
-        if value == "tidak_ada_di_prelist":
+        if value == NOT_IN_PRELIST:
             return _("tidak ada lagi di prelist")
-        return str(REASON_LABELS.get(value, value))
+        return str(MEETING_REASON_LABELS.get(value, value))
     if key == "members":
         count = len(value) if isinstance(value, list | tuple) else value
         return _("%(num)s orang", num=count)

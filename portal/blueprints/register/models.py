@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,16 +30,19 @@ from portal.timeutil import utcnow
 ACTIVE, REMOVED, PROPOSED = "active", "removed", "proposed"
 HOUSEHOLD_STATUSES = (ACTIVE, REMOVED, PROPOSED)
 
-# Why a family left the register. The meeting's reasons, plus the import's own.
-REMOVAL_REASONS = (
-    "sudah_mampu",
-    "meninggal",
-    "pindah",
-    "ganda",
-    "tidak_ditemukan",
-    "lainnya",
-    "tidak_ada_di_prelist",  # absent from a newer register export of its village
-)
+# Why a family left the register: the reasons a meeting may give (values and labels side by
+# side), plus the import's own.
+MEETING_REASON_LABELS = {
+    "sudah_mampu": _l("Sudah mampu"),
+    "meninggal": _l("Meninggal"),
+    "pindah": _l("Pindah"),
+    "ganda": _l("Ganda"),
+    "tidak_ditemukan": _l("Tidak ditemukan"),
+    "lainnya": _l("Lainnya"),
+}
+MEETING_REMOVAL_REASONS = tuple(MEETING_REASON_LABELS)
+NOT_IN_PRELIST = "tidak_ada_di_prelist"  # absent from a newer register export of its village
+REMOVAL_REASONS = (*MEETING_REMOVAL_REASONS, NOT_IN_PRELIST)
 
 
 class Household(Model):

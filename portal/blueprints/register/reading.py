@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal import inflation
+from portal.refusal import Refused
 
 # Canonical columns of a register export, in export order.
 COLUMNS = (
@@ -81,10 +82,8 @@ ALIASES = {
 _CANONICAL = {name.replace("_", ""): name for name in COLUMNS}
 
 
-class FileProblem(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class FileProblem(Refused):
+    """The file cannot be read as a register export at all."""
 
 
 @dataclass

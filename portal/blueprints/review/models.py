@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import Model
@@ -42,4 +42,4 @@ class MeetingReview(Model):
     # Families of the decided list the operator has to enter in SIKS-NG.
     entry_total: Mapped[int | None] = mapped_column(Integer)
 
-    meeting: Mapped[Meeting] = relationship()
+    meeting: Mapped[Meeting] = relationship(backref=backref("review", uselist=False))

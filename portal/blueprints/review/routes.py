@@ -19,6 +19,7 @@ from portal.blueprints.review import services, warnings
 from portal.blueprints.review.forms import AddendumForm, ConfirmForm, ReturnForm
 from portal.blueprints.review.models import CONFIRMED
 from portal.extensions import db
+from portal.refusal import Refused
 
 bp = Blueprint("review", __name__)
 
@@ -100,7 +101,7 @@ def confirm(meeting_id: int):
         return _page(meeting, ba, confirm_form=form, status=422)
     try:
         services.confirm(meeting, user=current_user, note=form.note.data)
-    except services.ReviewError as error:
+    except Refused as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("review.show", meeting_id=meeting_id))
@@ -124,7 +125,7 @@ def return_meeting(meeting_id: int):
         return _page(meeting, ba, return_form=form, status=422)
     try:
         services.return_meeting(meeting, user=current_user, note=form.note.data)
-    except services.ReviewError as error:
+    except Refused as error:
         db.session.rollback()
         if error.field == "note":
             form.note.errors = [error.message]
@@ -168,7 +169,7 @@ def addendum(meeting_id: int):
         abort(400)
     try:
         meeting = services.create_addendum(returned, user=current_user)
-    except services.ReviewError as error:
+    except Refused as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("meetings.show", meeting_id=meeting_id))

@@ -1,6 +1,6 @@
 """The camat's review of a locked meeting: confirm or return, each once and for good.
 
-Confirm: the register moves forward (`register.from_meeting`), the portal adds the camat's
+Confirm: the register moves forward (`meetings.register_update`), the portal adds the camat's
 confirmation to the berita acara as a second signature (an incremental update: the first
 signature stays valid), the review is written, the meeting moves to `confirmed`, the operators
 are told. Return: a note for the secretary; the meeting moves to `returned` and is corrected only
@@ -24,19 +24,18 @@ from portal.blueprints.berita_acara.models import DONE, BeritaAcara
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
-from portal.blueprints.register.from_meeting import RegisterConflict, apply_meeting
+from portal.blueprints.meetings.register_update import apply_meeting
+from portal.blueprints.notifications import services as notifications
 from portal.blueprints.review.models import CONFIRMED, RETURNED, MeetingReview
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.timeutil import local_date, utcnow
 
 NOTE_MAX = 2000
 
 
-class ReviewError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ReviewError(Refused):
+    """The camat's review was refused."""
 
 
 def review_of(meeting_id: int) -> MeetingReview | None:
@@ -76,10 +75,7 @@ def decided_document(ba: BeritaAcara) -> dict[str, Any]:
 
 
 def _ready(meeting: Meeting, move: str, user: Any) -> BeritaAcara:
-    try:
-        states.check_move(meeting.state, move, user.role)
-    except states.MoveRefused as refused:
-        raise ReviewError(refused.message) from refused
+    states.check_move(meeting.state, move, user.role)
     if review_of(meeting.id) is not None:
         raise ReviewError(_("Musyawarah ini sudah dikonfirmasi atau dikembalikan."))
     ba = ba_services.of_meeting(meeting.id)
@@ -99,10 +95,7 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
     """Confirm a locked meeting (the caller loaded it FOR UPDATE); see the module docstring."""
     ba = _ready(meeting, "confirm", user)
     note = _clean_note(note)
-    try:
-        applied = apply_meeting(meeting, user_id=user.id)
-    except RegisterConflict as conflict:
-        raise ReviewError(conflict.message) from conflict
+    applied = apply_meeting(meeting, user_id=user.id)
     document = decided_document(ba)
     counts = document["counts"]
     assert ba.pdf is not None  # done (_ready): the table's check
@@ -149,8 +142,8 @@ def confirm(meeting: Meeting, *, user: Any, note: str | None = None) -> MeetingR
             "corrected": applied.corrected,
         },
     )
-    notify("notify_meeting_confirmed", meeting)
-    notify("notify_meeting_confirmed_to_village", meeting, user)
+    notifications.notify_meeting_confirmed(meeting)
+    notifications.notify_meeting_confirmed_to_village(meeting, user)
     db.session.flush()
     return review
 
@@ -191,22 +184,12 @@ def return_meeting(meeting: Meeting, *, user: Any, note: str | None) -> MeetingR
     _move(meeting, "return", user, note)
     _audit(meeting, "review.returned", {"note_length": len(note), "scan_sha256": ba.scan_sha256})
     db.session.flush()
-    notify("notify_meeting_returned", meeting, review)
+    notifications.notify_meeting_returned(meeting, review)
     return review
 
 
 def _move(meeting: Meeting, move: str, user: Any, note: str | None) -> None:
-    try:
-        meetings.move(meeting, move, user=user, note=note, by_job=True)
-    except meetings.MeetingError as error:
-        raise ReviewError(error.message) from error
-
-
-def notify(function: str, *args: Any) -> None:
-    """Tell the people concerned (`notifications.services.<function>`), in this transaction."""
-    from portal.blueprints.notifications import services as notifications
-
-    getattr(notifications, function)(*args)
+    meetings.move(meeting, move, user=user, note=note, by_owner=True)
 
 
 def _audit(meeting: Meeting, action: str, details: dict[str, Any]) -> None:
@@ -257,10 +240,7 @@ def create_addendum(returned: Meeting, *, user: Any) -> Meeting:
         bpd_name=returned.bpd_name,
         period=returned.period,
     )
-    try:
-        meeting = meetings.create_meeting(returned.village_code, data, user=user)
-    except meetings.MeetingError as error:
-        raise ReviewError(error.message) from error
+    meeting = meetings.create_meeting(returned.village_code, data, user=user)
     meeting.addendum_of_id = returned.id
     meetings.invite_from(meeting, returned)
     proposals = db.session.execute(

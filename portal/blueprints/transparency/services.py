@@ -5,9 +5,9 @@ meeting and posted at the village office), NIKs and KKs never in full. Only conf
 appear, from the canonical decided list locked in their berita acara. A kabupaten may turn the
 pages off (`KabupatenRules.public_transparency`).
 
-The rule and the masking are this module's, and the public verification page of a berita acara
-asks them too (`decisions_public`, `public_families`): what it shows an anonymous reader by name
-is exactly what this page would show, never more.
+The rule and the masking are `berita_acara.publication`'s, asked by this page and by the public
+verification page of a berita acara alike: what that page shows an anonymous reader by name is
+exactly what this page would show, never more.
 """
 
 from __future__ import annotations
@@ -20,32 +20,19 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.blueprints.berita_acara.models import DONE, BeritaAcara
+from portal.blueprints.berita_acara.publication import (
+    PublicFamily,
+    public_families,
+    published,
+)
 from portal.blueprints.meetings import services as meetings
 from portal.blueprints.meetings import states
-from portal.blueprints.meetings.forms import REASON_LABELS
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.regions.models import Region
 from portal.blueprints.review.models import CONFIRMED, MeetingReview
 from portal.extensions import db
-from portal.personal_data import mask_id
 
 LAST_MEETINGS = 5
-
-#: The lists a public page shows by name. The families that stay are only counted; members,
-#: free-text reasons, and the removals the meeting refused are never shown.
-PUBLIC_LISTS = ("keluar", "baru", "perbaikan")
-
-
-@dataclass(frozen=True)
-class PublicFamily:
-    """A family as a public page shows it: the name, the numbers already masked."""
-
-    kk: str
-    head_name: str | None
-    head_nik: str
-    rt: str | None
-    rw: str | None
-    reason: Any  # a removal's reason, as its label ("Meninggal"); None in the other lists
 
 
 @dataclass
@@ -58,11 +45,6 @@ class PublicMeeting:
     @property
     def families(self) -> dict[str, list[PublicFamily]]:
         return public_families(self.document)
-
-
-def published(village_code: str) -> bool:
-    """Does the kabupaten of this region (any code of 4+ digits) publish its public pages?"""
-    return bool(meetings.rules_for(village_code[:4]).public_transparency)
 
 
 def _confirmed():  # -> Select
@@ -79,37 +61,6 @@ def _confirmed():  # -> Select
             BeritaAcara.status == DONE,
         )
     )
-
-
-def decisions_public(meeting: Meeting) -> bool:
-    """May anyone, without a login, read this meeting's decisions by name? The one rule of
-    the transparency pages: the kabupaten publishes them and the camat confirmed the meeting."""
-    if not published(meeting.village_code):
-        return False
-    found = db.session.execute(_confirmed().where(Meeting.id == meeting.id).limit(1)).first()
-    return found is not None
-
-
-def public_families(document: dict[str, Any]) -> dict[str, list[PublicFamily]]:
-    """The families of a signed decided list as a public page shows them, masked here (the
-    only place): kind → rows, for the kinds of `PUBLIC_LISTS`, in the document's order."""
-    families = document.get("families") or {}
-    return {
-        kind: [
-            PublicFamily(
-                kk=mask_id(row.get("kk")),
-                head_name=row.get("head_name"),
-                head_nik=mask_id(row.get("head_nik")),
-                rt=row.get("rt"),
-                rw=row.get("rw"),
-                reason=REASON_LABELS.get(row.get("reason"), row.get("reason"))
-                if kind == "keluar"
-                else None,
-            )
-            for row in families.get(kind) or []
-        ]
-        for kind in PUBLIC_LISTS
-    }
 
 
 def village(code: str) -> Region | None:

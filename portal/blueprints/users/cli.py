@@ -9,6 +9,7 @@ from portal.access import ROLES
 from portal.blueprints.users import services as users
 from portal.blueprints.users.models import User
 from portal.extensions import db
+from portal.refusal import Refused
 
 users_cli = AppGroup("users", help="Akun pengguna portal.")
 
@@ -55,7 +56,7 @@ def create_command(
     )
     try:
         user, temporary = users.create_user(data, password=password, chosen_by_owner=own_password)
-    except users.UserError as error:
+    except Refused as error:
         db.session.rollback()
         click.echo(f"Gagal: {error.message}", err=True)
         sys.exit(1)

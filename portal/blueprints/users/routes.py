@@ -11,6 +11,7 @@ from portal.blueprints.users import services as users
 from portal.blueprints.users.forms import ROLE_LABELS, EditUserForm, UserForm
 from portal.blueprints.users.models import User
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.web import fragment_or_page, no_store, page_number, search_query
 
 PER_PAGE = 25
@@ -56,7 +57,7 @@ def create():
             user, temporary = users.create_user(
                 data, password=form.password.data or None, actor=current_user
             )
-        except users.UserError as error:
+        except Refused as error:
             _attach_error(form, error)
         else:
             db.session.commit()
@@ -100,7 +101,7 @@ def edit(user_id: int):
         )
         try:
             users.update_user(user, data, actor=current_user)
-        except users.UserError as error:
+        except Refused as error:
             _attach_error(form, error)
         else:
             db.session.commit()
@@ -116,7 +117,7 @@ def toggle_active(user_id: int):
     make_active = request.form.get("aktif") == "1"
     try:
         users.set_active(user, make_active, actor=current_user)
-    except users.UserError as error:
+    except Refused as error:
         flash(error.message, "error")
     else:
         db.session.commit()
@@ -142,7 +143,7 @@ def _password_page(user: User, temporary: str):
     return no_store(make_response(page))
 
 
-def _attach_error(form: UserForm, error: users.UserError) -> None:
+def _attach_error(form: UserForm, error: Refused) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]

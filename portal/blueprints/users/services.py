@@ -19,18 +19,14 @@ from portal.blueprints.regions.models import Region
 from portal.blueprints.users.models import User, new_session_token
 from portal.extensions import db
 from portal.passwords import generate_password, hash_password, policy_errors, verify_password
+from portal.refusal import Refused
 from portal.timeutil import utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
-class UserError(ValueError):
-    """A rule refused the change; `field` names the form field to show it on, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class UserError(Refused):
+    """A rule refused the change to a user."""
 
 
 @dataclass

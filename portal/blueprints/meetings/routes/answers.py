@@ -7,23 +7,25 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from portal.blueprints.meetings import as_signed, services
+from portal.blueprints.meetings import services
 from portal.blueprints.meetings.forms import LABELS, PlainForm, TallyForm
 from portal.blueprints.meetings.models import Meeting, Proposal
 from portal.blueprints.meetings.routes.speedups import (
     commit_keeping_loaded,
     load_meeting_and_proposal,
 )
+from portal.blueprints.meetings.services import as_signed
 from portal.extensions import db, htmx
+from portal.refusal import Refused
 
 
-def refused(error: services.MeetingError) -> None:
+def refused(error: Refused) -> None:
     """A service refused: nothing of the attempt stays (rolled back); the user reads why."""
     db.session.rollback()
     flash(error.message, "error")
 
 
-def show_on_form(form, error: services.MeetingError, default_field: str | None = None) -> None:
+def show_on_form(form, error: Refused, default_field: str | None = None) -> None:
     """A refusal shown on the form: under the field it names (or `default_field`), else above
     the form. The caller has rolled back."""
     name = error.field or default_field
@@ -54,7 +56,7 @@ def proposal_refused(
     meeting_id: int,
     proposal_id: int,
     form: PlainForm,
-    error: services.MeetingError | None = None,
+    error: Refused | None = None,
     *,
     retarget: bool = False,
 ):

@@ -1,6 +1,6 @@
 """The corrections before the lock (issue 15): the batch decision's confirmation page, a decision
-reopened with a reason, a walk-in corrected or removed. The rules are `corrections`' and
-`services`'. Every form works without JavaScript."""
+reopened with a reason, a walk-in corrected or removed. The rules are in
+`services.reopening` and `services.walk_ins`. Every form works without JavaScript."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import require
-from portal.blueprints.meetings import bp, corrections, services
+from portal.blueprints.meetings import bp, services
 from portal.blueprints.meetings.forms import LABELS, ParticipantForm, PlainForm
 from portal.blueprints.meetings.routes.answers import (
     proposal_changed,
@@ -23,7 +23,9 @@ from portal.blueprints.meetings.routes.speedups import (
     load_meeting_and_participant,
     load_meeting_and_proposal,
 )
+from portal.blueprints.meetings.services import reopening, walk_ins
 from portal.extensions import db
+from portal.refusal import Refused
 
 
 @bp.route("/<int:meeting_id>/putuskan-sekaligus", methods=["GET"])
@@ -53,10 +55,10 @@ def reopen_decision(meeting_id: int, proposal_id: int):
     form = PlainForm()
     if not form.validate_on_submit():
         return proposal_refused(meeting_id, proposal_id, form)
-    reason = (request.form.get("alasan") or "")[: corrections.REASON_MAX + 1]
+    reason = (request.form.get("alasan") or "")[: reopening.REASON_MAX + 1]
     try:
-        corrections.reopen_decision(meeting, proposal, user=current_user, reason=reason)
-    except services.MeetingError as error:
+        reopening.reopen_decision(meeting, proposal, user=current_user, reason=reason)
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)
 
@@ -68,10 +70,10 @@ def edit_walk_in(meeting_id: int, participant_id: int):
     form = ParticipantForm(obj=participant if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            corrections.correct_walk_in(
+            walk_ins.correct_walk_in(
                 meeting, participant, participant_data(form), user=current_user
             )
-        except services.MeetingError as error:
+        except Refused as error:
             db.session.rollback()
             show_on_form(form, error)
             meeting, participant = load_meeting_and_participant(meeting_id, participant_id)
@@ -95,8 +97,8 @@ def remove_walk_in(meeting_id: int, participant_id: int):
     meeting, participant = load_meeting_and_participant(meeting_id, participant_id)
     if PlainForm().validate_on_submit():
         try:
-            corrections.remove_walk_in(meeting, participant, user=current_user)
-        except services.MeetingError as error:
+            walk_ins.remove_walk_in(meeting, participant, user=current_user)
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()

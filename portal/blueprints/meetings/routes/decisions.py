@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import require
-from portal.blueprints.meetings import as_signed, bp, services
+from portal.blueprints.meetings import bp, services
 from portal.blueprints.meetings.forms import LABELS, PlainForm, TallyForm
 from portal.blueprints.meetings.models import Meeting, Participant, Proposal
 from portal.blueprints.meetings.routes.answers import (
@@ -25,7 +25,9 @@ from portal.blueprints.meetings.routes.speedups import (
     load_meeting,
     load_meeting_and_proposal,
 )
+from portal.blueprints.meetings.services import as_signed
 from portal.extensions import db, htmx
+from portal.refusal import Refused
 
 
 @bp.route("/<int:meeting_id>/usulan/<int:proposal_id>/mufakat", methods=["POST"])
@@ -37,7 +39,7 @@ def decide_consensus(meeting_id: int, proposal_id: int):
         return proposal_refused(meeting_id, proposal_id, form)
     try:
         services.decide_by_consensus(meeting, proposal, user=current_user)
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)
 
@@ -65,7 +67,7 @@ def record_tally(meeting_id: int, proposal_id: int):
             no=tally.no.data or 0,
             abstain=tally.abstain.data or 0,
         )
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)
 
@@ -79,7 +81,7 @@ def open_named_vote(meeting_id: int, proposal_id: int):
         return proposal_refused(meeting_id, proposal_id, form)
     try:
         services.open_named_vote(meeting, proposal, user=current_user)
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)
 
@@ -101,7 +103,7 @@ def cast_vote(meeting_id: int, proposal_id: int, participant_id: int):
         services.cast_vote(
             meeting, proposal, participant, request.form.get("pilihan", ""), user=current_user
         )
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error, retarget=True)
     if not htmx:
         db.session.commit()
@@ -137,7 +139,7 @@ def close_named_vote(meeting_id: int, proposal_id: int):
         return proposal_refused(meeting_id, proposal_id, form)
     try:
         services.close_named_vote(meeting, proposal, user=current_user)
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)
 
@@ -154,7 +156,7 @@ def decide_batch(meeting_id: int):
     if PlainForm().validate_on_submit():
         try:
             count = services.decide_batch(meeting, user=current_user, expected=int(expected))
-        except services.MeetingError as error:
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()

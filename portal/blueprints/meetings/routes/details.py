@@ -8,13 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import require, scoped_select
-from portal.blueprints.meetings import as_signed, bp, services, states
+from portal.blueprints.meetings import bp, services, states
 from portal.blueprints.meetings.forms import LABELS, MeetingForm, PlainForm, RulesForm
 from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.meetings.routes.answers import refused, show_on_form
 from portal.blueprints.meetings.routes.speedups import load_meeting
+from portal.blueprints.meetings.services import as_signed
 from portal.blueprints.regions.models import VILLAGE
 from portal.extensions import db
+from portal.refusal import Refused
 
 
 @bp.route("/")
@@ -50,7 +52,7 @@ def rules():
             public_transparency=bool(form.public_transparency.data),
             user=current_user,
         )
-    except services.MeetingError as error:
+    except Refused as error:
         db.session.rollback()
         form.form_errors.append(error.message)
         return render_template("meetings/rules.html", form=form)
@@ -72,7 +74,7 @@ def create():
         meeting = services.create_meeting(
             current_user.region_code, _meeting_data(form), user=current_user
         )
-    except services.MeetingError as error:
+    except Refused as error:
         show_on_form(form, error, default_field="number")
         return render_template("meetings/form.html", form=form, meeting=None)
     db.session.commit()
@@ -112,7 +114,7 @@ def edit(meeting_id: int):
             version=int(form.version.data) if (form.version.data or "").isdigit() else -1,
             user=current_user,
         )
-    except services.MeetingError as error:
+    except Refused as error:
         db.session.rollback()
         show_on_form(form, error)
         return render_template("meetings/form.html", form=form, meeting=load_meeting(meeting_id))
@@ -134,7 +136,7 @@ def make_move(meeting_id: int, move: str):
                 note=(request.form.get("note") or "")[:1000] or None,
                 confirm_other_day=request.form.get("confirm_other_day") == "1",
             )
-        except services.MeetingError as error:
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import can, require
-from portal.blueprints.meetings import as_signed, bp, services
+from portal.blueprints.meetings import bp, services
 from portal.blueprints.meetings.forms import LABELS, ParticipantForm, PlainForm
 from portal.blueprints.meetings.models import Meeting, Participant
 from portal.blueprints.meetings.routes.answers import refused, show_on_form
@@ -17,7 +17,9 @@ from portal.blueprints.meetings.routes.speedups import (
     load_meeting,
     load_meeting_and_participant,
 )
+from portal.blueprints.meetings.services import as_signed
 from portal.extensions import db, htmx
+from portal.refusal import Refused
 
 
 def participant_data(form: ParticipantForm) -> services.ParticipantData:
@@ -47,7 +49,7 @@ def participants(meeting_id: int):
         return _participants_page(meeting, form)
     try:
         services.add_participant(meeting, participant_data(form), user=current_user)
-    except services.MeetingError as error:
+    except Refused as error:
         db.session.rollback()
         show_on_form(form, error, default_field="name")
         return _participants_page(load_meeting(meeting_id), form)
@@ -77,7 +79,7 @@ def walk_in(meeting_id: int):
         return _back_to_participants(meeting_id)
     try:
         services.add_participant(meeting, participant_data(form), user=current_user, walk_in=True)
-    except services.MeetingError as error:
+    except Refused as error:
         refused(error)
     else:
         db.session.commit()
@@ -91,7 +93,7 @@ def copy_participants(meeting_id: int):
     if PlainForm().validate_on_submit():
         try:
             added = services.copy_previous_participants(meeting, user=current_user)
-        except services.MeetingError as error:
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()
@@ -106,7 +108,7 @@ def remove_participant(meeting_id: int, participant_id: int):
     if PlainForm().validate_on_submit():
         try:
             services.remove_participant(meeting, participant, user=current_user)
-        except services.MeetingError as error:
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()
@@ -124,7 +126,7 @@ def check_in(meeting_id: int, participant_id: int):
         return _check_in_refused(meeting_id, participant_id, form)
     try:
         services.check_in(meeting, participant, user=current_user, present=present)
-    except services.MeetingError as error:
+    except Refused as error:
         refused(error)
         return _check_in_refused(meeting_id, participant_id, form)
     if not htmx:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.access import get_scoped_or_404, require
-from portal.blueprints.meetings import as_signed, bp, services
+from portal.blueprints.meetings import bp, services
 from portal.blueprints.meetings.forms import (
     LABELS,
     CorrectionForm,
@@ -30,9 +30,11 @@ from portal.blueprints.meetings.routes.answers import (
 )
 from portal.blueprints.meetings.routes.speedups import load_meeting, load_meeting_and_proposal
 from portal.blueprints.meetings.sealed import reads_only
+from portal.blueprints.meetings.services import as_signed
 from portal.blueprints.register.models import Household
 from portal.blueprints.register.services import search_households
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.web import fragment_or_page, page_number
 
 PROPOSALS_PER_PAGE = 50
@@ -126,7 +128,7 @@ def propose_removal(meeting_id: int, household_id: int):
             **_proposed_by(form),
         )
         _attach_photo(proposal, form)
-    except services.MeetingError as error:
+    except Refused as error:
         return _not_saved(meeting_id, household, form, "keluar", error)
     return _saved(meeting_id, _("Usulan keluar dicatat."))
 
@@ -151,7 +153,7 @@ def propose_correction(meeting_id: int, household_id: int):
             **_proposed_by(form),
         )
         _attach_photo(proposal, form)
-    except services.MeetingError as error:
+    except Refused as error:
         return _not_saved(meeting_id, household, form, "perbaikan", error)
     return _saved(meeting_id, _("Usulan perbaikan dicatat."))
 
@@ -174,7 +176,7 @@ def propose_new_family(meeting_id: int):
             **_proposed_by(form),
         )
         _attach_photo(proposal, form)
-    except services.MeetingError as error:
+    except Refused as error:
         return _not_saved(meeting_id, None, form, "baru", error)
     return _saved(meeting_id, _("Usulan keluarga baru dicatat."))
 
@@ -212,7 +214,7 @@ def _not_saved(
     household: Household | None,
     form,
     kind: str,
-    error: services.MeetingError,
+    error: Refused,
 ) -> str:
     """Refused: rolled back, the message on the form, the form again."""
     db.session.rollback()
@@ -254,7 +256,7 @@ def withdraw(meeting_id: int, proposal_id: int):
     if PlainForm().validate_on_submit():
         try:
             services.withdraw_proposal(meeting, proposal, user=current_user)
-        except services.MeetingError as error:
+        except Refused as error:
             refused(error)
         else:
             db.session.commit()
@@ -273,6 +275,6 @@ def toggle_disputed(meeting_id: int, proposal_id: int):
         services.set_disputed(
             meeting, proposal, user=current_user, disputed=request.form.get("keberatan") == "1"
         )
-    except services.MeetingError as error:
+    except Refused as error:
         return proposal_refused(meeting_id, proposal_id, form, error)
     return proposal_changed(meeting, proposal, form)

@@ -10,18 +10,26 @@ One module per idea; callers use the names below (`services.move`, `services.cas
 - `details`: a meeting created and edited, its number, its signatories
 - `moves`: the moves through the states, with their guards
 - `participants`: invitees, walk-ins, check-in, attendance and quorum
-- `families`: the prelist, and one decision per family per period (claims, contradictions)
+- `families`: the prelist, and one decision per family per period (claims)
+- `as_signed`: for a sealed meeting, the counts and lists as signed
+- `reopening`: a decision reopened before the lock, with its reason (`corrections`)
+- `walk_ins`: walk-ins corrected or removed before the lock
+- `contradictions`: a family decided otherwise by another meeting of the period
 - `proposals`: removal, correction and new-family proposals, photos, withdrawal, disputes
 - `decisions`: consensus, tally, named vote, batch; who may vote, the majority
 - `results`: open proposals, the summary counts, the decided lists
 """
 
 from portal.blueprints.meetings.services.common import MeetingError
+from portal.blueprints.meetings.services.contradictions import (
+    Contradiction,
+    contradictions,
+    refuse_decided_elsewhere,
+)
 from portal.blueprints.meetings.services.decisions import (
     batch_candidates,
     cast_vote,
     close_named_vote,
-    corrections,
     decide_batch,
     decide_by_consensus,
     eligible_voters,
@@ -40,9 +48,7 @@ from portal.blueprints.meetings.services.details import (
 )
 from portal.blueprints.meetings.services.families import (
     LIVE,
-    Contradiction,
     claims_elsewhere,
-    contradictions,
     prelist,
 )
 from portal.blueprints.meetings.services.moves import move, opening_day
@@ -68,6 +74,7 @@ from portal.blueprints.meetings.services.proposals import (
     set_disputed,
     withdraw_proposal,
 )
+from portal.blueprints.meetings.services.reopening import corrections
 from portal.blueprints.meetings.services.results import (
     Summary,
     count_open,
@@ -119,6 +126,7 @@ __all__ = [
     "prelist",
     "record_tally",
     "recused_ids",
+    "refuse_decided_elsewhere",
     "remove_participant",
     "rules_for",
     "set_disputed",

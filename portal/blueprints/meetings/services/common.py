@@ -11,15 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit
 from portal.blueprints.meetings.models import Meeting
 from portal.extensions import db
+from portal.refusal import Refused
 
 
-class MeetingError(ValueError):
-    """A rule refused the action; nothing changed. `field` names a form field, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MeetingError(Refused):
+    """A meeting rule refused the action."""
 
 
 def audit_meeting(meeting: Meeting, action: str, details: dict[str, Any] | None = None) -> None:

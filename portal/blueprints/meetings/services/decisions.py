@@ -287,10 +287,3 @@ def decide_batch(meeting: Meeting, *, user: Any, expected: int | None = None) ->
     audit_meeting(meeting, "meeting.decide_batch", {"proposals": [p.id for p in items]})
     flush_versioned()
     return len(items)
-
-
-def corrections(meeting: Meeting) -> list[Any]:
-    """The decisions reopened before the lock, oldest first (`corrections.corrections`)."""
-    from portal.blueprints.meetings.corrections import corrections as listed
-
-    return listed(meeting)

@@ -14,11 +14,21 @@ from sqlalchemy.exc import IntegrityError
 from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting, MeetingMove
 from portal.blueprints.meetings.services.common import MeetingError, audit_meeting, flush_versioned
-from portal.blueprints.meetings.services.families import refuse_decided_elsewhere
+from portal.blueprints.meetings.services.contradictions import refuse_decided_elsewhere
 from portal.blueprints.meetings.services.participants import require_quorum
 from portal.blueprints.meetings.services.results import count_open
 from portal.extensions import db
 from portal.timeutil import local_date, utcnow
+
+
+def villages_with_frozen_prelist() -> list[str]:
+    """Villages whose meeting is under way (`states.PRELIST_FROZEN`): a register import leaves
+    their prelist as the meeting saw it (asked through `register.freeze`)."""
+    return list(
+        db.session.execute(
+            select(Meeting.village_code).where(Meeting.state.in_(states.PRELIST_FROZEN)).distinct()
+        ).scalars()
+    )
 
 
 def opening_day(meeting: Meeting) -> tuple[date, date]:
@@ -40,28 +50,24 @@ def move(
     *,
     user: Any,
     note: str | None = None,
-    by_job: bool = False,
+    by_owner: bool = False,
     confirm_other_day: bool = False,
 ) -> None:
     """Make a move of the state machine, with its guards; recorded with who and when.
 
-    The lock is made only by the berita acara job (`by_job`), once the signed PDF is stored.
+    Lock, confirm and return are made only by the service that owns them (`by_owner`): the
+    berita acara job locks once the signed PDF is stored, the camat's review confirms or returns.
     Opening on another day than scheduled needs `confirm_other_day` (the secretary's explicit
     confirmation); the audit entry then keeps both dates."""
-    if move_name in states.BY_JOB_ONLY and not by_job:
+    if move_name in states.BY_OWNER_ONLY and not by_owner:
         if move_name == "lock":
             raise MeetingError(_("Musyawarah dikunci dengan membuat berita acara."))
         raise MeetingError(_("Konfirmasi dan pengembalian dilakukan camat di halaman konfirmasi."))
-    try:
-        step = states.check_move(meeting.state, move_name, user.role)
-    except states.MoveRefused as refused:
-        raise MeetingError(refused.message) from refused
+    step = states.check_move(meeting.state, move_name, user.role)
     other_day: dict[str, str] | None = None
-    if move_name == "reopen":
-        from portal.blueprints.berita_acara.services import generation_pending
-
-        if generation_pending(meeting.id):
-            raise MeetingError(_("Berita acara sedang dibuat: musyawarah tidak dapat dibuka."))
+    ba = meeting.berita_acara if move_name == "reopen" else None
+    if ba is not None and ba.generating:
+        raise MeetingError(_("Berita acara sedang dibuat: musyawarah tidak dapat dibuka."))
     if move_name == "open":
         if not any(p.votes and not p.walk_in for p in meeting.participants):
             raise MeetingError(_("Undang dulu peserta yang memiliki hak suara."))

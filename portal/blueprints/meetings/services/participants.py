@@ -4,6 +4,8 @@ the quorum counted from them."""
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -61,8 +63,6 @@ def add_participant(
         require_state(meeting, states.EDITABLE_PARTICIPANTS, _("Daftar undangan"))
     data = clean_participant(data)
     if walk_in:
-        from portal.blueprints.meetings.corrections import refuse_second_walk_in
-
         refuse_second_walk_in(meeting, data)
     # Through the relationship, so that a `meeting.participants` already loaded includes it.
     participant = Participant(
@@ -253,4 +253,44 @@ def require_quorum(meeting: Meeting, what: str) -> None:
                 need=state.quorum_needed,
                 what=what,
             )
+        )
+
+
+def normalised_name(name: str) -> str:
+    """A name as two entries of the same person compare: case, accents, punctuation and spacing
+    ignored ("Hj.  Siti  Aminah" = "hj siti aminah")."""
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def refuse_second_walk_in(
+    meeting: Meeting, data: ParticipantData, *, exclude: Participant | None = None
+) -> None:
+    """The same person does not walk in twice, nor walks in when invited: the same NIK in this
+    meeting, or (for an entry without a NIK) the same normalised name as anyone on the list.
+    `data` is already cleaned (`clean_participant`)."""
+    others = [p for p in meeting.participants if exclude is None or p.id != exclude.id]
+    if data.nik:
+        same = next((p for p in others if p.nik == data.nik), None)
+        if same is not None:
+            raise MeetingError(
+                _(
+                    "NIK ini sudah ada di daftar peserta (%(name)s): catat kehadirannya, jangan "
+                    "didaftarkan dua kali.",
+                    name=same.name,
+                ),
+                "nik",
+            )
+        return
+    key = normalised_name(data.name)
+    same = next((p for p in others if normalised_name(p.name) == key), None)
+    if same is not None:
+        raise MeetingError(
+            _(
+                "%(name)s sudah ada di daftar peserta. Orang yang sama tidak didaftarkan dua "
+                "kali; jika orang yang berbeda, isi NIK-nya.",
+                name=same.name,
+            ),
+            "name",
         )

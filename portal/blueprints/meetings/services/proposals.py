@@ -30,6 +30,7 @@ from portal.blueprints.meetings.services.families import (
     decided_elsewhere_message,
     prelist,
 )
+from portal.blueprints.meetings.services.reopening import has_corrections
 from portal.blueprints.register.models import ACTIVE, Household, Person
 from portal.blueprints.register.values import nik_date_problem, padded, parse_identity_number
 from portal.extensions import db
@@ -291,8 +292,6 @@ def withdraw_proposal(meeting: Meeting, proposal: Proposal, *, user: Any) -> Non
         raise MeetingError(_("Usulan yang sudah diputuskan tidak dapat ditarik."))
     if db.session.execute(select(Vote.id).where(Vote.proposal_id == proposal.id)).first():
         raise MeetingError(_("Usulan yang sudah dipilih tidak dapat ditarik."))
-    from portal.blueprints.meetings.corrections import has_corrections
-
     if has_corrections(proposal):  # the correction stays on the record, with its proposal
         raise MeetingError(_("Usulan yang keputusannya pernah dikoreksi tidak dapat ditarik."))
     db.session.delete(proposal)

@@ -1,12 +1,13 @@
 """The register's rules: uploads, validation into a preview, confirmed application, search.
 
-Routes and the CLI call these; jobs run `validate_import` and `apply_import`. The preview and the
-applied import compute the same plan from the stored file, so what was shown is what is done.
+Routes and the CLI call these; they only flush. The jobs (`register/tasks.py`: `validate_import`,
+`apply_import`) own their transactions. The preview and the applied import compute the same plan
+from the stored file, so what was shown is what is done.
 
-One module per idea; callers use the names below (`services.analyse`, `services.apply_import`):
+One module per idea; callers use the names below (`services.analyse`, `services.confirm_import`):
 
 - `analysis`: the import's target villages, and the file read, validated and planned (`analyse`)
-- `importing`: an import uploaded, checked (the preview), confirmed or cancelled, applied
+- `importing`: an import uploaded, confirmed or cancelled; what its jobs read and write
 - `stalled`: imports whose worker died, found and settled
 - `queries`: active families per village, and a village's families searched
 """
@@ -21,18 +22,15 @@ from portal.blueprints.register.services.analysis import (
 )
 from portal.blueprints.register.services.importing import (
     MAX_STORED_ISSUES,
-    apply_import,
     cancel_import,
     confirm_import,
     create_import,
-    validate_import,
 )
 from portal.blueprints.register.services.queries import search_households, village_counts
 from portal.blueprints.register.services.stalled import (
     RUNNING,
     is_stalled,
     settle_stalled,
-    settle_stalled_imports,
 )
 
 __all__ = [
@@ -41,7 +39,6 @@ __all__ = [
     "Analysis",
     "ImportRefused",
     "analyse",
-    "apply_import",
     "cancel_import",
     "checked_target",
     "confirm_import",
@@ -49,9 +46,7 @@ __all__ = [
     "is_stalled",
     "search_households",
     "settle_stalled",
-    "settle_stalled_imports",
     "target_of",
-    "validate_import",
     "village_counts",
     "villages_in_meeting",
 ]

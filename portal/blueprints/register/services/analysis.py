@@ -16,18 +16,18 @@ from sqlalchemy import select
 
 from portal.access import code_range_condition
 from portal.blueprints.regions.models import VILLAGE, Region
+from portal.blueprints.register.freeze import frozen_villages
 from portal.blueprints.register.planning import Plan, build_plan
 from portal.blueprints.register.reading import Table, read_table
 from portal.blueprints.register.validated import Validated
 from portal.blueprints.register.validation import validate_table
 from portal.blueprints.register.values import RegionResolver
 from portal.extensions import db
+from portal.refusal import Refused
 
 
-class ImportRefused(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ImportRefused(Refused):
+    """The import's target is refused (out of scope, or its village is in a meeting)."""
 
 
 @dataclass
@@ -110,14 +110,9 @@ def checked_target(scope_code: str) -> tuple[set[str], RegionResolver, str | Non
 
 
 def villages_in_meeting(codes: set[str]) -> set[str]:
-    """Villages whose meeting is under way: their prelist must not move under the meeting."""
-    from portal.blueprints.meetings import states
-    from portal.blueprints.meetings.models import Meeting
-
-    rows = db.session.execute(
-        select(Meeting.village_code).where(Meeting.state.in_(states.PRELIST_FROZEN)).distinct()
-    ).scalars()
-    return {code for code in rows if code in codes}
+    """Villages whose meeting is under way: their prelist must not move under the meeting
+    (the meetings area answers, through `register.freeze`)."""
+    return frozen_villages(codes)
 
 
 def analyse(

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 
 from portal import audit
 from portal.blueprints.register.models import RegisterImport
@@ -23,7 +23,7 @@ RUNNING = ("queued", "validating", "applying")
 
 def is_stalled(record: RegisterImport) -> bool:
     """An import whose job has not finished long after it started (or was queued): its worker
-    was killed, or none runs. As for the berita acara (`berita_acara.services.is_stalled`)."""
+    was killed, or none runs. As for the berita acara (`BeritaAcara.stalled`)."""
     if record.status not in RUNNING:
         return False
     timeout = current_app.config.get("IMPORT_JOB_TIMEOUT", 900)
@@ -84,13 +84,3 @@ def settle_stalled(record: RegisterImport) -> bool:
     )
     db.session.flush()
     return True
-
-
-def settle_stalled_imports() -> int:
-    """Job (periodic): settle every stalled import; how many were."""
-    records = db.session.execute(
-        select(RegisterImport).where(RegisterImport.status.in_(RUNNING))
-    ).scalars()
-    settled = sum(settle_stalled(record) for record in list(records))
-    db.session.commit()
-    return settled

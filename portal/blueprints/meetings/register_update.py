@@ -29,13 +29,12 @@ from portal.blueprints.register.models import (
     Person,
 )
 from portal.extensions import db
+from portal.refusal import Refused
 from portal.timeutil import utcnow
 
 
-class RegisterConflict(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class RegisterConflict(Refused):
+    """A conflict that appeared after the meeting stops the register update."""
 
 
 @dataclass

@@ -12,34 +12,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
-
-from portal.blueprints.berita_acara.models import DONE, BeritaAcara
-from portal.blueprints.meetings import services, states
+from portal.blueprints.meetings import states
 from portal.blueprints.meetings.models import Meeting
-from portal.extensions import db
+from portal.blueprints.meetings.services import participants, results
 
 
 def signed_document(meeting: Meeting) -> dict[str, Any] | None:
     """The canonical decided list of a sealed meeting's berita acara; None before the lock."""
     if meeting.state not in states.SEALED:
         return None
-    data = db.session.scalar(
-        select(BeritaAcara.canonical).where(
-            BeritaAcara.meeting_id == meeting.id, BeritaAcara.status == DONE
-        )
-    )
-    return json.loads(data) if data else None
+    ba = meeting.berita_acara  # through the model: this area sits below the berita acara's
+    return json.loads(ba.canonical) if ba is not None and ba.done and ba.canonical else None
 
 
-def summary(meeting: Meeting, document: dict[str, Any] | None = None) -> services.Summary:
+def summary(meeting: Meeting, document: dict[str, Any] | None = None) -> results.Summary:
     """The meeting's at-a-glance counts: from the signed list once sealed, else live."""
     document = document or signed_document(meeting)
     if document is None:
-        return services.summary(meeting)
+        return results.summary(meeting)
     people = document["attendance"]["participants"]
     invited = [p for p in people if not p["walk_in"]]
-    attendance = services.Attendance(
+    attendance = participants.Attendance(
         invited=len(invited),
         invited_voters=document["attendance"]["invited_voters"],
         present=document["attendance"]["present"],
@@ -50,7 +43,7 @@ def summary(meeting: Meeting, document: dict[str, Any] | None = None) -> service
     )
     counts = document["counts"]
     decided = counts["keluar"] + counts["baru"] + counts["perbaikan"] + counts["rejected"]
-    return services.Summary(
+    return results.Summary(
         attendance=attendance,
         families=counts["families"],
         proposals=decided,
@@ -69,7 +62,7 @@ def decided_lists(meeting: Meeting) -> tuple[dict[str, list[dict[str, Any]]], bo
     document = signed_document(meeting)
     if document is not None:
         return document["families"], True
-    live = services.decided_list(meeting)
+    live = results.decided_list(meeting)
 
     def family(household: Any) -> dict[str, Any]:
         head = household.head
