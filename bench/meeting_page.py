@@ -221,7 +221,7 @@ def build(config: dict[str, object], tmp: Path) -> dict[str, object]:
                 )
             )
         db.session.commit()
-        services.move(meeting, "open", user=user)
+        services.move(meeting, "open", user=user, confirm_other_day=True)  # a fixed date
         for participant in voters:
             services.check_in(meeting, participant, user=user)
         voted = proposals[0]
