@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.blueprints.meetings.models import Meeting, Proposal
+from portal.blueprints.meetings.services.results import accepted_proposals
 from portal.blueprints.register.models import (
     ACTIVE,
     REMOVED,
@@ -57,15 +58,7 @@ def _snapshot(household: Household) -> dict[str, Any]:
 
 def apply_meeting(meeting: Meeting, *, user_id: int | None) -> Applied:
     """Apply the meeting's accepted proposals to the register, in the caller's transaction."""
-    proposals = (
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.meeting_id == meeting.id, Proposal.accepted.is_(True))
-            .order_by(Proposal.id)
-        )
-        .scalars()
-        .all()
-    )
+    proposals = accepted_proposals(meeting)
     ids = [p.household_id for p in proposals if p.household_id]
     households = {
         h.id: h

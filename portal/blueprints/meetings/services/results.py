@@ -144,17 +144,20 @@ def summary(meeting: Meeting) -> Summary:
     return result
 
 
-def decided_list(meeting: Meeting) -> dict[str, list[Any]]:
-    """Who stays, leaves (with reason), is added, is corrected: what the berita acara locks."""
-    accepted_rows = (
+def accepted_proposals(meeting: Meeting) -> list[Proposal]:
+    """The meeting's accepted proposals, in the order they were made."""
+    return list(
         db.session.execute(
             select(Proposal)
             .where(Proposal.meeting_id == meeting.id, Proposal.accepted.is_(True))
             .order_by(Proposal.id)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
+
+
+def decided_list(meeting: Meeting) -> dict[str, list[Any]]:
+    """Who stays, leaves (with reason), is added, is corrected: what the berita acara locks."""
+    accepted_rows = accepted_proposals(meeting)
     accepted = {p.household_id: p for p in accepted_rows if p.household_id is not None}
     result: dict[str, list[Any]] = {"tetap": [], "keluar": [], "baru": [], "perbaikan": []}
     families = prelist(meeting).order_by(Household.kk).options(selectinload(Household.members))
