@@ -22,11 +22,6 @@ public_bp = Blueprint("verification", __name__)
 
 
 @bp.app_template_global()
-def berita_acara_of(meeting_id: int) -> BeritaAcara | None:
-    return services.of_meeting(meeting_id)
-
-
-@bp.app_template_global()
 def scan_refusal(meeting: Meeting) -> str | None:
     """Why the scan may not be uploaded now (the panel then shows this instead of the form)."""
     return services.scan_refusal(meeting)

@@ -15,33 +15,11 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from portal.blueprints.meetings.models import PROPOSER_LABELS, UNSUR_LABELS
 from portal.blueprints.register.models import MEETING_REASON_LABELS
 from portal.forms import FlaskForm, max_length, required
 
-UNSUR_LABELS = {
-    "kepala_desa": _l("Kepala desa/lurah"),
-    "bpd_lpm": _l("BPD / LPM"),
-    "rt_rw": _l("Ketua RT/RW"),
-    "tokoh_masyarakat": _l("Tokoh masyarakat"),
-    "tokoh_agama": _l("Tokoh agama"),
-    "pkk": _l("PKK"),
-    "pendamping_pkh": _l("Pendamping PKH"),
-    "tksk": _l("TKSK"),
-    "psm": _l("PSM"),
-    "pendamping_desa": _l("Pendamping desa"),
-    "perwakilan_keluarga_miskin": _l("Perwakilan keluarga miskin"),
-    "notulen": _l("Notulen"),
-    "pengamat": _l("Pengamat (camat/dinas)"),
-    "lainnya": _l("Lainnya"),
-}
 REASON_LABELS = MEETING_REASON_LABELS
-PROPOSER_LABELS = {
-    "rt_rw": _l("RT/RW"),
-    "pendamping": _l("Pendamping"),
-    "warga": _l("Warga"),
-    "perangkat_desa": _l("Perangkat desa"),
-    "lainnya": _l("Lainnya"),
-}
 # The codes' labels as the meeting templates look them up (`labels.unsur[p.unsur]`).
 LABELS = {"unsur": UNSUR_LABELS, "reason": REASON_LABELS, "proposer": PROPOSER_LABELS}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -35,25 +36,34 @@ if TYPE_CHECKING:
     from portal.blueprints.review.models import MeetingReview
     from portal.blueprints.users.models import User
 
-UNSUR = (
-    "kepala_desa",
-    "bpd_lpm",
-    "rt_rw",
-    "tokoh_masyarakat",
-    "tokoh_agama",
-    "pkk",
-    "pendamping_pkh",
-    "tksk",
-    "psm",
-    "pendamping_desa",
-    "perwakilan_keluarga_miskin",
-    "notulen",
-    "pengamat",
-    "lainnya",
-)
+# Who a participant is (unsur), values and labels side by side.
+UNSUR_LABELS = {
+    "kepala_desa": _l("Kepala desa/lurah"),
+    "bpd_lpm": _l("BPD / LPM"),
+    "rt_rw": _l("Ketua RT/RW"),
+    "tokoh_masyarakat": _l("Tokoh masyarakat"),
+    "tokoh_agama": _l("Tokoh agama"),
+    "pkk": _l("PKK"),
+    "pendamping_pkh": _l("Pendamping PKH"),
+    "tksk": _l("TKSK"),
+    "psm": _l("PSM"),
+    "pendamping_desa": _l("Pendamping desa"),
+    "perwakilan_keluarga_miskin": _l("Perwakilan keluarga miskin"),
+    "notulen": _l("Notulen"),
+    "pengamat": _l("Pengamat (camat/dinas)"),
+    "lainnya": _l("Lainnya"),
+}
+UNSUR = tuple(UNSUR_LABELS)
 PROPOSAL_KINDS = ("keluar", "baru", "perbaikan")
 REMOVAL_REASONS = MEETING_REMOVAL_REASONS  # the register owns the reasons (and their labels)
-PROPOSERS = ("rt_rw", "pendamping", "warga", "perangkat_desa", "lainnya")
+PROPOSER_LABELS = {
+    "rt_rw": _l("RT/RW"),
+    "pendamping": _l("Pendamping"),
+    "warga": _l("Warga"),
+    "perangkat_desa": _l("Perangkat desa"),
+    "lainnya": _l("Lainnya"),
+}
+PROPOSERS = tuple(PROPOSER_LABELS)
 CHOICES = ("setuju", "tidak_setuju", "abstain")
 METHODS = ("mufakat", "tally", "named", "batch")
 

@@ -17,14 +17,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from portal.blueprints.berita_acara.rendering.page_plan import Cell, Column, Lampiran, Row
+from portal.blueprints.meetings.models import UNSUR_LABELS
+from portal.blueprints.register.models import MEETING_REASON_LABELS
 
 
 def _labels() -> tuple[dict[str, str], dict[str, str]]:
-    from portal.blueprints.meetings.forms import REASON_LABELS, UNSUR_LABELS
-
     return (
         {k: str(v) for k, v in UNSUR_LABELS.items()},
-        {k: str(v) for k, v in REASON_LABELS.items()},
+        {k: str(v) for k, v in MEETING_REASON_LABELS.items()},
     )
 
 
