@@ -4,7 +4,7 @@ The berita acara PDF of a locked meeting: real or cheap
 --------------------------------------------------------
 A real render (WeasyPrint) of the decided meeting costs 1.5-2.5 s; most tests of a locked meeting
 never look at its PDF. The lock helpers (`tests.berita_acara.conftest.lock`,
-`tests.after.conftest.build_locked`) take `real_pdf`:
+`tests.review.conftest.build_locked`) take `real_pdf`:
 
 - `real_pdf=False`: `cheap_pdf()` (tests/cheap_pdf.py) puts `render_cheap_pdf` in
   `pipeline.render_ba_pdf` for the job: one A4 page of one line, finished by the renderer's own
@@ -13,7 +13,7 @@ never look at its PDF. The lock helpers (`tests.berita_acara.conftest.lock`,
   downloads see what they see on a real berita acara. Its `pages` is 1.
 - `real_pdf=True`: the real render, as in production.
 
-The `locked` fixtures (tests/berita_acara/conftest.py, tests/after/conftest.py and every fixture
+The `locked` fixtures (tests/berita_acara/conftest.py, tests/review/conftest.py and every fixture
 built on them: `confirmed`, `returned`) ask the `real_pdf` fixture (tests/conftest.py): the cheap
 PDF unless the test, its class or its module is marked `@pytest.mark.real_pdf`
 (`pytestmark = pytest.mark.real_pdf` for a module). Mark a test real when it reads the PDF's
@@ -26,7 +26,7 @@ nothing. A test that locks through a route or the CLI renders for real unless it
 
 Real now: tests/berita_acara's test_lock, test_record_truth, test_forged_host, test_scan_rules,
 test_verification and test_objections_corrections (and test_rendering, which renders itself).
-Cheap: tests/after, entry, notifications, transparency, dashboard, main, the security modules
+Cheap: tests/review, entry, notifications, transparency, dashboard, main, the security modules
 (the route matrix's world among them), meetings/test_as_signed.py, test_english_pages.py,
 test_backup.py, the browser tests' `locked`, and berita_acara's test_sealed, test_verify_cli and
 test_verify_transparency (what they check is the database, the signature and the attached list).

@@ -11,15 +11,15 @@ import pytest
 
 from portal.blueprints.meetings import services
 from portal.extensions import db
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.browser.test_workflow import build_in_session
+from tests.factories import DESA_PASAR_IPUH
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     confirm,
     locked,
     register,
     sekretaris,
     users,
 )
-from tests.browser.test_workflow import build_in_session
-from tests.factories import DESA_PASAR_IPUH
 
 INDONESIAN = re.compile(
     r"\b(Simpan|Batal|Beranda|Cari|Unduh|Halaman|Belum|Sudah|Tidak ada|Tanggal|"

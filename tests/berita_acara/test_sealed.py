@@ -159,7 +159,7 @@ def test_every_mutating_route_answers_409_and_writes_nothing(
     assert len(rules) >= 20
     # Their own refusals (below), and the after-meeting areas, whose POSTs act on a sealed
     # meeting by design and change none of its rows: the camat's review, the addendum, the
-    # operator's entry marks (tests/after, tests/entry).
+    # operator's entry marks (tests/review, tests/entry).
     # The families search posts (no NIK in the URL) but only reads: not a change to refuse.
     exempt = {"berita_acara.request_lock", "berita_acara.scan", "meetings.families"}
     after_meeting = ("review.", "entry.")

@@ -18,7 +18,7 @@ from portal.blueprints.berita_acara.models import BeritaAcara
 from portal.blueprints.meetings.models import Meeting, Proposal
 from portal.blueprints.register.models import Household
 from portal.extensions import db
-from tests.after.conftest import confirm
+from tests.review.conftest import confirm
 
 sqlite_only = pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),

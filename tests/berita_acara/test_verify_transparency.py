@@ -21,7 +21,9 @@ from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.transparency import services as transparency
 from portal.extensions import db
 from portal.personal_data import mask_id
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO
+from tests.register.conftest import text_of
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     EXPECTED,
     confirmed,
     locked,
@@ -30,8 +32,6 @@ from tests.after.conftest import (  # noqa: F401  (fixtures)
     sekretaris,
     users,
 )
-from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO
-from tests.register.conftest import text_of
 
 #: The reasons of the meeting's two removals, as a reader sees them.
 REASON_WORDS = ("Meninggal", "Sudah mampu")

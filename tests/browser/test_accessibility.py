@@ -12,16 +12,16 @@ from playwright.sync_api import Page, expect
 
 from portal.blueprints.meetings.models import Meeting, Proposal
 from portal.extensions import db
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.browser.test_foundation_browser import _login
+from tests.browser.test_workflow import VOTERS, _vote_button, build_in_session
+from tests.factories import DESA_PASAR_IPUH
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     confirm,
     locked,
     register,
     sekretaris,
     users,
 )
-from tests.browser.test_foundation_browser import _login
-from tests.browser.test_workflow import VOTERS, _vote_button, build_in_session
-from tests.factories import DESA_PASAR_IPUH
 
 pytestmark = pytest.mark.browser
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.factories import PASSWORD
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     confirmed,
     locked,
     register,
     sekretaris,
     users,
 )
-from tests.factories import PASSWORD
 
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/portal-shots"))
 

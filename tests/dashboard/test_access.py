@@ -11,7 +11,6 @@ from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.review import services as review
 from portal.demo import synthetic
 from portal.extensions import db
-from tests.after.conftest import build_locked
 from tests.dashboard.helpers import HX, cells, csv_rows, row_of, summary, text_of
 from tests.factories import (
     DESA_AIR_BULUH,
@@ -25,6 +24,7 @@ from tests.factories import (
 )
 from tests.meetings.conftest import families
 from tests.register.conftest import csv_bytes, seed_register, village_of
+from tests.review.conftest import build_locked
 
 URLS = ("/dasbor/", "/dasbor/unduh.csv", "/dasbor/per-bulan.csv")
 IPUH_VILLAGES = {"1706052004", "1706052005", DESA_PASAR_IPUH}

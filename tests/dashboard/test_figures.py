@@ -1,4 +1,4 @@
-"""The dashboard's figures against the known meeting of tests/after/conftest.py (its decisions
+"""The dashboard's figures against the known meeting of tests/review/conftest.py (its decisions
 are listed in EXPECTED there), on the page, in the kecamatan rows and in the CSV."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from portal.blueprints.berita_acara import services as ba_services
 from portal.blueprints.entry.models import EntryMark
 from portal.blueprints.regions.models import Region
 from portal.extensions import db
-from tests.after.conftest import EXPECTED, FAMILIES
 from tests.dashboard.helpers import cells, csv_rows, row_of, summary, text_of
 from tests.factories import DESA_PASAR_IPUH, KEC_IPUH
+from tests.review.conftest import EXPECTED, FAMILIES
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NUMBER = "005/BA-MD/XI/2026"  # build_decided's meeting

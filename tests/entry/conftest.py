@@ -1,4 +1,4 @@
-"""Fixtures of the SIKS-NG entry tests: issue 6's confirmed meeting of Pasar Ipuh (tests/after),
+"""Fixtures of the SIKS-NG entry tests: issue 6's confirmed meeting of Pasar Ipuh (tests/review),
 a logged-in operator, and helpers to read what the operator's pages and the database hold."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from portal.blueprints.entry.models import EntryMark
 from portal.blueprints.register.models import Household
 from portal.blueprints.users.models import User
 from portal.extensions import db
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     EXPECTED,
     build_locked,
     confirm,

@@ -17,7 +17,6 @@ from portal.blueprints.entry.exporting import EXPORT_COLUMNS
 from portal.blueprints.register.models import Household, Person
 from portal.blueprints.register.reading import COLUMNS
 from portal.extensions import db
-from tests.after.conftest import KK_NEW, NIK_NEW_CHILD, NIK_NEW_HEAD
 from tests.entry.conftest import (
     audit_entries,
     build_locked,
@@ -26,6 +25,7 @@ from tests.entry.conftest import (
     household_id,
 )
 from tests.factories import DESA_AIR_BULUH
+from tests.review.conftest import KK_NEW, NIK_NEW_CHILD, NIK_NEW_HEAD
 
 SHEETS = ["Tetap", "Keluar", "Baru", "Perbaikan"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from portal.blueprints.entry import services
 from portal.extensions import db
-from tests.after.conftest import KK_NEW
 from tests.entry.conftest import (
     EXPECTED,
     HX,
@@ -15,6 +14,7 @@ from tests.entry.conftest import (
     marks,
     row_ids,
 )
+from tests.review.conftest import KK_NEW
 
 
 def test_the_page_lists_every_decided_family(client, operator, confirmed) -> None:

@@ -6,7 +6,9 @@ import re
 
 from portal.blueprints.meetings import states
 from portal.extensions import db
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, make_user
+from tests.meetings.conftest import meeting_data
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     EXPECTED,
     FAMILIES,
     confirmed,
@@ -15,8 +17,6 @@ from tests.after.conftest import (  # noqa: F401  (fixtures)
     sekretaris,
     users,
 )
-from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, make_user
-from tests.meetings.conftest import meeting_data
 
 NOT_YET_PRELIST = "belum tersedia di portal"
 NO_BA_WAITING = "Belum ada berita acara dari desa/kelurahan di kecamatan Anda yang menunggu"

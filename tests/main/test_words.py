@@ -15,8 +15,8 @@ from portal.blueprints.meetings.states import MOVES
 from portal.blueprints.regions.models import Region
 from portal.blueprints.register.models import Household
 from portal.extensions import db
-from tests.after.conftest import confirmed, locked, register, sekretaris, users  # noqa: F401
 from tests.factories import DESA_PASAR_IPUH, KAB_MUKOMUKO, KOTA_SOLOK, make_user
+from tests.review.conftest import confirmed, locked, register, sekretaris, users  # noqa: F401
 
 PORTAL = Path(__file__).parent.parent.parent / "portal"
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from portal.blueprints.notifications import mail
-from tests.after.conftest import (  # noqa: F401  (fixtures)
+from tests.review.conftest import (  # noqa: F401  (fixtures)
     confirmed,
     locked,
     register,

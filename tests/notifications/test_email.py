@@ -56,7 +56,7 @@ def test_the_confirm_route_emails_the_operators_with_an_address(
 
 
 def test_the_lock_emails_the_camat(smtp, users, register) -> None:
-    from tests.after.conftest import build_locked
+    from tests.review.conftest import build_locked
 
     give_addresses(users)
     meeting, _ = build_locked(users["sekretaris"], register, real_pdf=False)

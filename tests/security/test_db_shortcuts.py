@@ -21,8 +21,8 @@ from portal.blueprints.meetings.models import Meeting
 from portal.blueprints.review import services as review
 from portal.blueprints.review.models import MeetingReview
 from portal.extensions import db
-from tests.after.conftest import confirmed, locked, users  # noqa: F401  (fixtures)
 from tests.meetings.conftest import register, sekretaris  # noqa: F401  (fixtures)
+from tests.review.conftest import confirmed, locked, users  # noqa: F401  (fixtures)
 
 
 def refused(sql: str, error: type[Exception] = IntegrityError, **params: object) -> None:

@@ -64,7 +64,6 @@ from portal.blueprints.register.models import Household, Person, RegisterImport
 from portal.blueprints.users.models import User
 from portal.demo import synthetic
 from portal.extensions import db
-from tests.after.conftest import confirm
 from tests.berita_acara.conftest import build_decided, lock
 from tests.conftest import HERE, PG_URL, base_config, truncate_all
 from tests.factories import (
@@ -83,6 +82,7 @@ from tests.factories import (
 )
 from tests.meetings.conftest import families, invite, meeting_data
 from tests.register.conftest import csv_bytes, family_rows, seed_register, village_of
+from tests.review.conftest import confirm
 
 # --- principals ------------------------------------------------------------------------------
 

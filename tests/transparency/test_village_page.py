@@ -15,14 +15,6 @@ from portal.blueprints.register.models import ACTIVE, Household
 from portal.blueprints.transparency import services as transparency
 from portal.extensions import db
 from portal.personal_data import mask_id
-from tests.after.conftest import (
-    EXPECTED,
-    KK_NEW,
-    NIK_NEW_CHILD,
-    NIK_NEW_HEAD,
-    build_locked,
-    confirm,
-)
 from tests.factories import (
     DESA_AIR_BULUH,
     DESA_PASAR_IPUH,
@@ -32,6 +24,14 @@ from tests.factories import (
     KOTA_SOLOK,
 )
 from tests.register.conftest import text_of
+from tests.review.conftest import (
+    EXPECTED,
+    KK_NEW,
+    NIK_NEW_CHILD,
+    NIK_NEW_HEAD,
+    build_locked,
+    confirm,
+)
 
 PAGE = f"/transparansi/{DESA_PASAR_IPUH}"
 

@@ -9,9 +9,9 @@ from portal.blueprints.register.models import Household
 from portal.blueprints.transparency import services as transparency
 from portal.extensions import db
 from portal.personal_data import mask_id
-from tests.after.conftest import KK_NEW, NIK_NEW_HEAD
 from tests.factories import DESA_AIR_BULUH, DESA_PASAR_IPUH, KAB_MUKOMUKO
 from tests.register.conftest import text_of
+from tests.review.conftest import KK_NEW, NIK_NEW_HEAD
 
 
 def test_anyone_reads_the_confirmed_decisions_masked(client, confirmed, register) -> None:

@@ -12,10 +12,10 @@ from portal.blueprints.meetings.models import KabupatenRules, Meeting, Participa
 from portal.blueprints.meetings.services import moves
 from portal.blueprints.review.models import MeetingReview
 from portal.extensions import db
-from tests.after.conftest import build_locked
 from tests.factories import DESA_AIR_BULUH, KAB_MUKOMUKO
 from tests.meetings.conftest import meeting_data
 from tests.register.conftest import text_of
+from tests.review.conftest import build_locked
 
 
 def test_the_camat_sees_the_locked_meeting_with_warnings(client, auth, locked, users) -> None:

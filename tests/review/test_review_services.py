@@ -17,7 +17,7 @@ from portal.blueprints.review import services as review
 from portal.blueprints.review.models import MeetingReview
 from portal.extensions import db
 from portal.refusal import Refused
-from tests.after.conftest import EXPECTED, KK_NEW, NIK_NEW_CHILD, NIK_NEW_HEAD
+from tests.review.conftest import EXPECTED, KK_NEW, NIK_NEW_CHILD, NIK_NEW_HEAD
 
 
 def household(kk: str) -> Household:
